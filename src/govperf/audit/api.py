@@ -1,0 +1,94 @@
+"""API: the audit log, read-only, for the security auditor."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from govperf.audit import selectors
+from govperf.audit.services import current_head
+from govperf.audit.verify import verify_chain
+from govperf.core.schemas import ERRORS
+from govperf.orgs import policy
+from govperf.orgs.policy import Action
+
+router = Router(tags=["audit"])
+
+
+class AuditEntryOut(Schema):
+    seq: int
+    created_at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: str
+    after: str
+    result: str
+    client_ip: str
+    via: str
+    prev_hash: str
+    hash: str
+
+
+class AuditFilter(Schema):
+    q: str = ""
+    actor: str = ""
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    result: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class HeadOut(Schema):
+    seq: int
+    hash: str
+
+
+class BrokenOut(Schema):
+    seq: int | None
+    id: int | None
+    problem: str
+
+
+class VerifyOut(Schema):
+    ok: bool
+    checked: int
+    head: HeadOut
+    first_broken: BrokenOut | None
+    warnings: list[str]
+
+
+class VerifyIn(Schema):
+    anchor: HeadOut | None = Field(
+        None, description="A head exported earlier; detects a cut-off tail."
+    )
+
+
+@router.get(
+    "/entries", response={200: list[AuditEntryOut], **ERRORS}, summary="Search the audit log"
+)
+@paginate(PageNumberPagination)
+def list_entries(request: HttpRequest, filters: Query[AuditFilter]):
+    return selectors.search(request.user, **filters.dict())
+
+
+@router.get(
+    "/head", response={200: HeadOut, **ERRORS}, summary="The newest entry's sequence and hash"
+)
+def head(request: HttpRequest):
+    policy.require(request.user, Action.VIEW_AUDIT)
+    return current_head().as_dict()
+
+
+@router.post("/verify", response={200: VerifyOut, **ERRORS}, summary="Recompute the hash chain")
+def verify(request: HttpRequest, payload: VerifyIn):
+    policy.require(request.user, Action.VIEW_AUDIT)
+    return verify_chain(anchor=payload.anchor.dict() if payload.anchor else None).as_dict()

@@ -1,0 +1,64 @@
+"""The security auditor's pages: search the log, verify the chain, export its head."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from govperf.audit import selectors
+from govperf.audit.forms import AuditSearchForm
+from govperf.audit.services import current_head
+from govperf.audit.verify import verify_chain
+from govperf.orgs import policy
+from govperf.orgs.policy import Action
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, Action.VIEW_AUDIT)
+    form = AuditSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.search(request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "head": current_head()}
+    template = "audit/search.html#results" if request.htmx else "audit/search.html"
+    return render(request, template, context)
+
+
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, Action.VIEW_AUDIT)
+    anchor = None
+    raw = request.POST.get("anchor", "").strip() if request.method == "POST" else ""
+    anchor_error = ""
+    if raw:
+        try:
+            anchor = json.loads(raw)
+            int(anchor["seq"]), str(anchor["hash"])
+        except (ValueError, KeyError, TypeError):
+            anchor, anchor_error = None, "invalid"
+    report = verify_chain(anchor=anchor) if request.method == "POST" and not anchor_error else None
+    return render(
+        request,
+        "audit/verify.html",
+        {"report": report, "anchor": raw, "anchor_error": anchor_error, "head": current_head()},
+    )
+
+
+@login_required
+def head_export(request: HttpRequest) -> JsonResponse:
+    """The newest (seq, hash), to keep somewhere else: a later cut-off tail no longer matches it."""
+    policy.require(request.user, Action.VIEW_AUDIT)
+    body = {**current_head().as_dict(), "exported_at": timezone.now().isoformat()}
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = (
+        f'attachment; filename="govperf-audit-head-{body["seq"]}.json"'
+    )
+    return response

@@ -1,0 +1,47 @@
+"""The main navigation: one list, filtered by the permission policy.
+
+Capabilities still to come appear as they are built; each item names the
+action a user needs for it to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from govperf.orgs import policy
+from govperf.orgs.policy import Action
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    action: Action | None  # None: every signed-in user
+    icon: str
+
+
+NAV: list[NavItem] = [
+    NavItem(_("Home"), "core:home", None, "house"),
+    NavItem(_("Organisation"), "orgs:tree", Action.VIEW_UNITS, "diagram-3"),
+    NavItem(_("People"), "orgs:people", Action.VIEW_PEOPLE, "people"),
+    NavItem(_("Audit log"), "audit:search", Action.VIEW_AUDIT, "journal-text"),
+    NavItem(_("API tokens"), "accounts:tokens", None, "key"),
+]
+
+
+def navigation_for(user, current_path: str) -> list[dict]:
+    items = []
+    for item in NAV:
+        if item.action is not None and not policy.can(user, item.action):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # a capability not installed in this build
+            continue
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+    return items

@@ -1,0 +1,71 @@
+"""The home page per role, and the health check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from govperf import __version__
+from govperf.core.models import WorkerHeartbeat
+from govperf.core.tasks import HEARTBEAT_NAME
+from govperf.orgs import policy, selectors
+from govperf.orgs.roles import Role
+
+# The worker beats every minute; three missed beats mean it is down.
+WORKER_STALE_AFTER = dt.timedelta(minutes=3)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    held = policy.roles(user)
+    context = {
+        "memberships": selectors.memberships_of(user),
+        "roles": held,
+        "Role": Role,
+        "Action": policy.Action,
+        "can": {a.value: policy.can(user, a) for a in policy.Action},
+        "unit_count": policy.units(user).count()
+        if policy.can(user, policy.Action.VIEW_UNITS)
+        else 0,
+    }
+    return render(request, "core/home.html", context)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with the database and worker status; 503 when the database does not answer."""
+    body: dict = {
+        "status": "ok",
+        "version": __version__,
+        "database": "ok",
+        "worker": {"status": "unknown"},
+    }
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means the same: no database
+        body.update(status="unavailable", database="unavailable", error=type(exc).__name__)
+        return JsonResponse(body, status=503)
+    beat = (
+        WorkerHeartbeat.objects.filter(name=HEARTBEAT_NAME)
+        .values_list("seen_at", flat=True)
+        .first()
+    )
+    if beat is not None:
+        age = timezone.now() - beat
+        body["worker"] = {
+            "status": "ok" if age <= WORKER_STALE_AFTER else "stale",
+            "last_seen": beat.isoformat(),
+            "seconds_since": int(age.total_seconds()),
+        }
+    return JsonResponse(body)

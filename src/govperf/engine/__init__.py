@@ -1,0 +1,1 @@
+"""The numeric core: pure functions over NumPy arrays. Never imports Django."""
