@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from govperf.orgs.models import ComparableGroup, Membership, Person, Unit
+from govperf.orgs.models import ComparableGroup, Membership, Person, Unit, child_path
 
 PASSWORD = "Strong#Pass2026"
 
@@ -24,7 +24,7 @@ def make_unit(
         depth=(parent.depth + 1) if parent else 0,
         **extra,
     )
-    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.path = child_path(parent.path if parent else "/", unit.pk)
     unit.save(update_fields=["path"])
     return unit
 
@@ -106,3 +106,30 @@ class Org:
                 "expert",
             )
         }
+
+
+def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """The code an authenticator app shows for ``device`` now (or that many 30 s steps ahead)."""
+    from django_otp.oath import totp
+
+    code = totp(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0,
+        digits=device.digits,
+        drift=device.drift + steps_ahead,
+    )
+    return f"{code:0{device.digits}d}"
+
+
+def wrong_totp_code(device: TOTPDevice) -> str:
+    """A well-formed code the device refuses now (not one of the codes it tolerates)."""
+    right = {totp_code(device, steps) for steps in (-1, 0, 1)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+
+
+def signed_in_strict(person: Person) -> Client:
+    """Like ``signed_in``, but CSRF is enforced as a browser meets it."""
+    client = signed_in(person)
+    client.handler.enforce_csrf_checks = True
+    return client

@@ -1,55 +1,18 @@
-"""The JSON API at /api/v1/: one NinjaAPI, one router per app, one error body.
+"""The JSON API at /api/v1/: one NinjaAPI assembling one router per app.
 
-Every failure answers ``{"code", "message", "details": [{field | row/column, message}]}``.
 Authentication: the browser session (with CSRF on writes), or an API token in
-``Authorization: Bearer gp_…`` for other systems.
+``Authorization: Bearer gp_…`` for other systems. Errors share one body
+(``govperf.core.api``).
 """
-
-from __future__ import annotations
-
-import logging
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, SessionAuth
 
-from govperf.accounts import services as account_services
-from govperf.core.errors import DomainError, Forbidden
-from govperf.core.middleware import record_refusal
-
-log = logging.getLogger(__name__)
-
-
-class TokenAuth(HttpBearer):
-    """``Authorization: Bearer gp_<id>_<secret>``: acts as the token's owner, narrowed by the token."""
-
-    openapi_scheme = "bearer"
-
-    def authenticate(self, request: HttpRequest, token: str):
-        api_token = account_services.authenticate_token(token)
-        if api_token is None:
-            return None
-        owner = api_token.owner
-        owner.api_token = api_token  # read by orgs.policy to narrow every grant
-        request.user = owner
-        return owner
-
-
-class SessionAuthVerified(SessionAuth):
-    """The browser session, once the security gate (password, second factor) is passed."""
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        user = super().authenticate(request, key)
-        if user is None:
-            return None
-        from govperf.accounts.middleware import gate_for
-
-        return None if gate_for(request) else user
-
+from govperf.accounts.api import router as accounts_router
+from govperf.audit.api import router as audit_router
+from govperf.core.api import SessionAuthVerified, TokenAuth, install_error_handlers
+from govperf.orgs.api import router as orgs_router
 
 api = NinjaAPI(
     title="GovPerf API",
@@ -57,71 +20,11 @@ api = NinjaAPI(
     description="政府目标绩效管理平台 API. Errors share one body: {code, message, details}.",
     urls_namespace="api",
     auth=[SessionAuthVerified(), TokenAuth()],
+    # Swagger UI sets inline styles; only the docs page gets that allowance.
     docs_decorator=csp_update({"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "data:"]}),
 )
+install_error_handlers(api)
 
-
-def _error(request: HttpRequest, status: int, code: str, message: str, details=None):
-    return api.create_response(
-        request, {"code": code, "message": message, "details": details or []}, status=status
-    )
-
-
-@api.exception_handler(DomainError)
-def on_domain_error(request: HttpRequest, exc: DomainError):
-    if isinstance(exc, Forbidden):
-        record_refusal(request.user, exc)
-    return api.create_response(request, exc.as_dict(), status=exc.status)
-
-
-@api.exception_handler(NinjaValidationError)
-def on_validation_error(request: HttpRequest, exc: NinjaValidationError):
-    from django.utils.translation import gettext as _
-
-    details = []
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-        details.append({"field": ".".join(loc) or None, "message": err.get("msg", "")})
-    return _error(request, 422, "invalid", _("The request is not valid."), details)
-
-
-@api.exception_handler(AuthenticationError)
-def on_auth_error(request: HttpRequest, exc: AuthenticationError):
-    from django.utils.translation import gettext as _
-
-    return _error(request, 401, "unauthenticated", _("Sign in, or send a valid API token."))
-
-
-@api.exception_handler(HttpError)
-def on_http_error(request: HttpRequest, exc: HttpError):
-    return _error(request, exc.status_code, "error", str(exc))
-
-
-@api.exception_handler(Http404)
-def on_not_found(request: HttpRequest, exc: Http404):
-    from django.utils.translation import gettext as _
-
-    return _error(request, 404, "not_found", _("Not found."))
-
-
-@api.exception_handler(Exception)
-def on_unexpected(request: HttpRequest, exc: Exception):
-    from django.utils.translation import gettext as _
-
-    log.exception("API error on %s %s", request.method, request.path)
-    return _error(
-        request, 500, "server_error", _("An unexpected error occurred; it has been logged.")
-    )
-
-
-def _mount_routers() -> None:
-    from govperf.accounts.api import router as accounts_router
-    from govperf.audit.api import router as audit_router
-    from govperf.orgs.api import router as orgs_router
-
-    api.add_router("/", accounts_router)
-    api.add_router("/", orgs_router)
-    api.add_router("/audit/", audit_router)
-
-
-_mount_routers()
+api.add_router("/", accounts_router)
+api.add_router("/", orgs_router)
+api.add_router("/audit/", audit_router)

@@ -1,18 +1,17 @@
 """API: the caller's own profile, and API tokens."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Router, Status
+from ninja.pagination import paginate
 
 from govperf.accounts import services
 from govperf.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
 from govperf.core.errors import NotFound
+from govperf.core.pagination import Pagination
 from govperf.core.schemas import ERRORS
 from govperf.orgs import policy, selectors
 from govperf.orgs.models import Person
@@ -38,7 +37,7 @@ def me(request: HttpRequest):
 @router.get(
     "/tokens", response={200: list[TokenOut], **ERRORS}, summary="API tokens the caller may see"
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_tokens(request: HttpRequest):
     return services.tokens_visible_to(request.user).order_by("-created_at", "-pk")
 
@@ -62,7 +61,7 @@ def create_token(request: HttpRequest, payload: TokenIn):
         expires_at=timezone.now() + dt.timedelta(days=payload.expires_in_days),
     )
     token.secret = secret
-    return 201, token
+    return Status(201, token)
 
 
 @router.post(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from govperf.accounts.passwords import password_expired
@@ -69,7 +69,7 @@ def SecurityGateMiddleware(get_response):
         url = reverse(STEP_URLS[step])
         nxt = request.get_full_path()
         if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-            url = f"{url}?next={nxt}"
+            url = f"{url}?{urlencode({'next': nxt})}"
         return redirect(url)
 
     return middleware

@@ -3,6 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
+
+from govperf.core.schemas import InputSchema
 
 
 class MembershipBrief(Schema):
@@ -23,13 +26,13 @@ class MeOut(Schema):
     token_id: str | None = None
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
-    can_write: bool = False
+    can_write: StrictBool = False
     units: list[str] = Field(
         default_factory=list, description="Unit codes; empty for all of the owner's units."
     )
-    expires_in_days: int = Field(90, ge=1, le=3650)
+    expires_in_days: StrictInt = Field(90, ge=1, le=3650)
     owner: str | None = Field(
         None, description="Username of the owner; only administrators may name someone else."
     )

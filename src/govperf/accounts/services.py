@@ -16,14 +16,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from govperf.accounts.models import ApiToken
 from govperf.audit.models import AuditEntry
 from govperf.audit.services import record, snapshot
-from govperf.core.errors import ErrorDetail, NotFound, ValidationFailed
+from govperf.core.errors import ErrorDetail, Forbidden, NotFound, ValidationFailed
 from govperf.orgs import policy
-from govperf.orgs.models import Person, Unit
+from govperf.orgs.models import Person, Unit, child_path
 
 TOKEN_PREFIX = "gp"  # noqa: S105  (a label, not a secret)
 
@@ -31,11 +32,21 @@ TOKEN_PREFIX = "gp"  # noqa: S105  (a label, not a secret)
 # --- logins -------------------------------------------------------------------
 
 
+LOGIN_OUTCOMES = {
+    "ok": AuditEntry.Result.OK,
+    "failed": AuditEntry.Result.FAILED,
+    # Refused without checking the password: the account is locked.
+    "locked": AuditEntry.Result.DENIED,
+    # This failure reached the limit: the account is locked from now on.
+    "lockout": AuditEntry.Result.DENIED,
+    "otp_ok": AuditEntry.Result.OK,
+    "otp_failed": AuditEntry.Result.FAILED,
+}
+
+
 def record_login(*, username: str, person: Person | None, outcome: str) -> None:
-    """One audit entry per login attempt: ``ok``, ``failed``, ``locked``, ``otp_ok``, ``otp_failed``."""
-    result = AuditEntry.Result.OK if outcome in ("ok", "otp_ok") else AuditEntry.Result.FAILED
-    if outcome == "locked":
-        result = AuditEntry.Result.DENIED
+    """One audit entry per login attempt (and one when an account gets locked)."""
+    result = LOGIN_OUTCOMES[outcome]
     record(
         action=f"login.{outcome}",
         actor=person,
@@ -184,6 +195,12 @@ def create_token(
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token; returns it with the secret, which is never shown again."""
+    if getattr(actor, "api_token", None) is not None:
+        # Otherwise a read-only or unit-scoped token could mint a broader one for its owner.
+        raise Forbidden(
+            _("API tokens are created in the browser, not with another API token."),
+            action="create_token",
+        )
     if owner.pk != actor.pk:
         policy.require(actor, policy.Action.MANAGE_TOKENS)
     details: list[ErrorDetail] = []
@@ -230,6 +247,13 @@ def create_token(
 def revoke_token(*, actor: Person, token: ApiToken) -> ApiToken:
     if token.owner_id != actor.pk and not policy.can(actor, policy.Action.MANAGE_TOKENS):
         raise NotFound(_("Token not found."))
+    acting_token = getattr(actor, "api_token", None)
+    if acting_token is not None and not acting_token.can_write:
+        raise Forbidden(
+            _("A read-only API token cannot revoke tokens."),
+            action="revoke_token",
+            target=f"accounts.apitoken:{token.pk}",
+        )
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is not None:
@@ -307,7 +331,7 @@ def bootstrap_admin(
             ErrorDetail(field="username", value=username, message=_("This username is taken."))
         )
     if not (name or "").strip():
-        details.append(ErrorDetail(field="name", message=_("A name is required.")))
+        details.append(ErrorDetail(field="name", message=pgettext("person", "A name is required.")))
     if not details:
         try:
             password_validation.validate_password(password, Person(username=username, name=name))
@@ -322,7 +346,7 @@ def bootstrap_admin(
             unit = Unit.objects.create(
                 code=root_code, name=root_name or _("Government"), kind=UnitKind.CITY, path=""
             )
-            unit.path = f"/{unit.pk}/"
+            unit.path = child_path("/", unit.pk)
             unit.save(update_fields=["path"])
             record(action="unit.create", actor_label="system", obj=unit, after=snapshot(unit))
         person = Person(

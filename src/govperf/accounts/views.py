@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, password_validation, update_session_auth_hash
@@ -15,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -25,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from govperf.accounts import services
 from govperf.accounts.forms import LoginForm, OtpTokenForm, PasswordChangeForm, TokenForm
+from govperf.accounts.middleware import STEP_URLS, gate_for
 from govperf.accounts.passwords import password_expired
 from govperf.core.errors import NotFound, ValidationFailed
 from govperf.core.forms import apply_errors
@@ -49,16 +51,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
         username = (request.POST.get("username") or "").strip()
+        # Asked before the attempt: a refusal of a locked account and the failure that
+        # locks it are different entries.
+        was_locked = AxesProxyHandler.is_locked(request, {"username": username})
         if form.is_valid():
             person = form.get_user()
             login(request, person)
             services.record_login(username=username, person=person, outcome="ok")
             return redirect(_after_login_step(request, person) or _next_url(request))
-        locked = getattr(request, "axes_locked_out", False)
         known = Person.objects.filter(username__iexact=username).first()
         services.record_login(
-            username=username, person=known, outcome="locked" if locked else "failed"
+            username=username, person=known, outcome="locked" if was_locked else "failed"
         )
+        if not was_locked and getattr(request, "axes_locked_out", False):
+            services.record_login(username=username, person=known, outcome="lockout")
     return render(
         request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
     )
@@ -67,7 +73,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def _after_login_step(request: HttpRequest, person: Person) -> str | None:
     nxt = request.POST.get("next") or ""
     suffix = (
-        f"?next={nxt}"
+        "?" + urlencode({"next": nxt})
         if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
         else ""
     )
@@ -83,18 +89,27 @@ def _after_login_step(request: HttpRequest, person: Person) -> str | None:
     return None
 
 
-def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
-    """django-axes calls this when an account is locked: the login page with the reason."""
+def locked_out(
+    request: HttpRequest, original_response=None, credentials=None, *args, **kwargs
+) -> HttpResponse:
+    """django-axes calls this when an account is locked: the login page with the reason.
+
+    Its arguments are (request, original_response, credentials); axes retries with two
+    arguments on any TypeError, so the signature must take all three.
+    """
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = LoginForm(request)
-    form.add_error(
-        None,
-        _(
-            "Too many failed sign-ins: this account is locked for %(minutes)d minutes. Ask an administrator to unlock it sooner."
-        )
-        % {"minutes": minutes},
-    )
-    return render(request, "accounts/login.html", {"form": form, "locked": True}, status=403)
+    message = _(
+        "Too many failed sign-ins: this account is locked for %(minutes)d minutes. Ask an administrator to unlock it sooner."
+    ) % {"minutes": minutes}
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = LoginForm(request, initial={"username": username})
+    context = {
+        "form": form,
+        "locked": True,
+        "locked_message": message,
+        "next": request.POST.get("next", ""),
+    }
+    return render(request, "accounts/login.html", context, status=403)
 
 
 @require_POST
@@ -115,7 +130,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:otp_enrol")
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
+        # After a wrong code django-otp refuses every code for a doubling delay; say so,
+        # rather than calling a right code wrong.
+        allowed, _why = device.verify_is_allowed()
+        if allowed and device.verify_token(form.cleaned_data["token"].strip()):
             otp_login(request, device)
             services.record_login(
                 username=request.user.username, person=request.user, outcome="otp_ok"
@@ -124,7 +142,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         services.record_login(
             username=request.user.username, person=request.user, outcome="otp_failed"
         )
-        form.add_error("token", _("The code is wrong or has expired. Try the next one."))
+        form.add_error(
+            "token",
+            _("The code is wrong or has expired. Try the next one.")
+            if allowed
+            else _("Too many wrong codes: wait a few seconds, then enter the current code."),
+        )
     return render(request, "accounts/otp_verify.html", {"form": form})
 
 
@@ -149,9 +172,8 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "token", _("The code does not match. Check the clock of your phone and try again.")
         )
-    uri = device.config_url.replace(
-        "otpauth://totp/", f"otpauth://totp/{settings.OTP_TOTP_ISSUER}:", 1
-    )
+    # config_url already names the issuer (OTP_TOTP_ISSUER) in the label and parameters.
+    uri = device.config_url
     buffer = io.BytesIO()
     segno.make(uri, error="m").save(
         buffer, kind="svg", xmldecl=False, svgns=True, scale=4, border=2
@@ -159,6 +181,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     context = {
         "form": form,
+        "otpauth_uri": uri,
         "qr_svg": buffer.getvalue().decode(),
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
     }
@@ -169,6 +192,11 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 def password_change(request: HttpRequest) -> HttpResponse:
+    # The page is open before the second factor only to change an expired password:
+    # a stolen password alone must not be able to replace the owner's.
+    step = gate_for(request)
+    if step in ("otp_verify", "otp_enrol"):
+        return redirect(STEP_URLS[step])
     form = PasswordChangeForm(request.POST or None)
     expired = password_expired(request.user)
     if request.method == "POST" and form.is_valid():
@@ -235,5 +263,5 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if token is None:
         raise NotFound(_("Token not found."))
     services.revoke_token(actor=request.user, token=token)
-    messages.success(request, _("Token %(name)s is revoked.") % {"name": token.name})
+    messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("accounts:tokens")

@@ -1,17 +1,18 @@
 """API: the audit log, read-only, for the security auditor."""
 
-from __future__ import annotations
-
 import datetime as dt
+import re
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+from pydantic import StrictInt, field_validator
 
 from govperf.audit import selectors
 from govperf.audit.services import current_head
 from govperf.audit.verify import verify_chain
-from govperf.core.schemas import ERRORS
+from govperf.core.pagination import Pagination
+from govperf.core.schemas import ERRORS, InputSchema
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
 
@@ -36,6 +37,9 @@ class AuditEntryOut(Schema):
     hash: str
 
 
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
 class AuditFilter(Schema):
     q: str = ""
     actor: str = ""
@@ -43,8 +47,18 @@ class AuditFilter(Schema):
     object_type: str = ""
     object_id: str = ""
     result: str = ""
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: dt.date | None = Field(None, description="YYYY-MM-DD")
+    until: dt.date | None = Field(None, description="YYYY-MM-DD")
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def iso_only(cls, value):
+        # pydantic would also take a number of seconds since 1970; a date filter takes dates.
+        if value is None:
+            return None
+        if not isinstance(value, str) or not re.match(ISO_DATE, value):
+            raise ValueError("expected a date as YYYY-MM-DD")
+        return value
 
 
 class HeadOut(Schema):
@@ -66,8 +80,13 @@ class VerifyOut(Schema):
     warnings: list[str]
 
 
-class VerifyIn(Schema):
-    anchor: HeadOut | None = Field(
+class AnchorIn(InputSchema):
+    seq: StrictInt = Field(ge=0)
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class VerifyIn(InputSchema):
+    anchor: AnchorIn | None = Field(
         None, description="A head exported earlier; detects a cut-off tail."
     )
 
@@ -75,7 +94,7 @@ class VerifyIn(Schema):
 @router.get(
     "/entries", response={200: list[AuditEntryOut], **ERRORS}, summary="Search the audit log"
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_entries(request: HttpRequest, filters: Query[AuditFilter]):
     return selectors.search(request.user, **filters.dict())
 

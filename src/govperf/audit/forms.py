@@ -5,7 +5,7 @@ from govperf.audit.models import AuditEntry
 
 
 class AuditSearchForm(forms.Form):
-    q = forms.CharField(label=_("Text"), required=False)
+    q = forms.CharField(label=_("Contains"), required=False)
     actor = forms.CharField(label=_("Actor (username)"), required=False)
     action = forms.CharField(
         label=_("Action"), required=False, help_text=_("e.g. login, unit.update")

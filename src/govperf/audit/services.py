@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,12 @@ from django.utils import timezone
 
 from govperf.audit import context
 from govperf.audit.chain import canonical_json, entry_hash
-from govperf.audit.models import AuditEntry, AuditHead
+from govperf.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+
+log = logging.getLogger(__name__)
+
+# Never copied into the log, whatever the model: password hashes, API token hashes.
+SECRET_FIELDS = frozenset({"password", "key_hash"})
 
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -22,7 +28,7 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     for f in instance._meta.concrete_fields:
         if names is not None and f.name not in names:
             continue
-        if f.name in ("password",):
+        if f.name in SECRET_FIELDS:
             continue
         out[f.name] = getattr(instance, f.attname)
     return out
@@ -81,12 +87,16 @@ def record(
 
 
 def record_denied(*, actor, action: str, target: str = "", reason: str = "") -> AuditEntry:
-    """A refused attempt; called outside the refused work's (rolled back) transaction."""
+    """A refused attempt; called outside the refused work's (rolled back) transaction.
+
+    ``target`` is "type:id" (e.g. "orgs.unit:5"), so the auditor's filters find it.
+    """
+    object_type, _sep, object_id = target.rpartition(":")
     return record(
         action=f"denied:{action}" if action else "denied",
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        object_type="",
-        object_id=target,
+        object_type=object_type,
+        object_id=object_id,
         object_repr=reason[:255],
         result=AuditEntry.Result.DENIED,
     )
@@ -95,8 +105,13 @@ def record_denied(*, actor, action: str, target: str = "", reason: str = "") -> 
 def _locked_head() -> AuditHead:
     head = AuditHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        # The migration creates the row; only a test flush or a restore without it gets here.
-        AuditHead.objects.get_or_create(pk=1)
+        # The migration creates the row; only a test flush or a restore without it gets
+        # here. Continue from the newest entry, or every later append would collide.
+        last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        if last is not None:
+            log.warning("Audit chain head missing; rebuilt from entry #%s.", last[0])
+        seq, digest = last or (0, GENESIS_HASH)
+        AuditHead.objects.get_or_create(pk=1, defaults={"seq": seq, "hash": digest})
         head = AuditHead.objects.select_for_update().get(pk=1)
     return head
 

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from govperf.audit import selectors
 from govperf.audit.forms import AuditSearchForm
+from govperf.audit.models import AuditEntry
 from govperf.audit.services import current_head
+from govperf.audit.tasks import VERIFY_ACTION
 from govperf.audit.verify import verify_chain
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
@@ -22,12 +24,22 @@ from govperf.orgs.policy import Action
 def search(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, Action.VIEW_AUDIT)
     form = AuditSearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.cleaned_data if form.is_bound and valid else {}
     qs = selectors.search(request.user, **{k: v for k, v in filters.items() if v})
+    if not valid:
+        # A filter that cannot be read (a bad date) must not quietly show everything.
+        qs = qs.none()
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "head": current_head()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "head": current_head(),
+        "last_check": AuditEntry.objects.filter(action=VERIFY_ACTION).order_by("-seq").first(),
+    }
     template = "audit/search.html#results" if request.htmx else "audit/search.html"
     return render(request, template, context)
 

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+
+
+def _embedded_secret_key() -> str | None:
+    path = Path(settings.VAR_DIR) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def _secret_key_unsafe() -> bool:
+    key = settings.SECRET_KEY
+    return (
+        not settings.SECRET_KEY_FROM_ENV
+        # SECRET_KEY= (empty) in the environment falls back to the embedded key.
+        or key == _embedded_secret_key()
+        or len(key) < 50
+        or len(set(key)) < 5
+        or key.startswith("django-insecure-")
+    )
 
 
 @register(Tags.security, deploy=True)
@@ -17,7 +39,7 @@ def unsafe_production_settings(app_configs, **kwargs) -> list[Error]:
                 id="govperf.E001",
             )
         )
-    if not settings.SECRET_KEY_FROM_ENV or len(settings.SECRET_KEY) < 50:
+    if _secret_key_unsafe():
         errors.append(
             Error(
                 "SECRET_KEY is the embedded default or too short. 未设置 SECRET_KEY 或长度不足 50。",

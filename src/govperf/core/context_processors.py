@@ -9,4 +9,9 @@ def shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    return {"nav_items": navigation_for(user, request.path)}
+    from govperf.core.notifications import unread_count
+
+    return {
+        "nav_items": navigation_for(user, request.path),
+        "unread_notifications": unread_count(user),
+    }

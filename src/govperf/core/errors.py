@@ -20,6 +20,19 @@ class ErrorDetail:
     column: str | None = None
     value: Any = None
 
+    @property
+    def location(self) -> str:
+        """Where the problem is, as a person reads it: "Row 3, column B (name)", or the field."""
+        from django.utils.translation import gettext as _
+
+        if self.row is not None and self.column:
+            return _("Row %(row)s, column %(column)s") % {"row": self.row, "column": self.column}
+        if self.row is not None:
+            return _("Row %(row)s") % {"row": self.row}
+        if self.column:
+            return _("Column %(column)s") % {"column": self.column}
+        return self.field or ""
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"message": self.message}
         for key in ("field", "row", "column", "value"):

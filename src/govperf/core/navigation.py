@@ -26,6 +26,9 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem(_("Home"), "core:home", None, "house"),
+    NavItem(_("Indicators"), "indicators:library", None, "list-check"),
+    NavItem(_("Goals"), "plans:goals", Action.VIEW_PLANS, "bullseye"),
+    NavItem(_("Plans"), "plans:list", Action.VIEW_PLANS, "clipboard-check"),
     NavItem(_("Organisation"), "orgs:tree", Action.VIEW_UNITS, "diagram-3"),
     NavItem(_("People"), "orgs:people", Action.VIEW_PEOPLE, "people"),
     NavItem(_("Audit log"), "audit:search", Action.VIEW_AUDIT, "journal-text"),

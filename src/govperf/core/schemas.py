@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Schema
+from pydantic import BaseModel, model_validator
 
 
 class ErrorDetailOut(Schema):
@@ -21,3 +24,20 @@ class ErrorOut(Schema):
 
 # Declared on every operation, so that the OpenAPI document lists every answer it can give.
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class InputSchema(Schema):
+    """Base of request bodies: an object, nothing else.
+
+    ninja's schemas read attributes (``from_attributes``), so a JSON array would
+    otherwise pass as an object with every field at its default. Body fields that
+    are numbers or flags use ``StrictInt``/``StrictBool`` so that ``false`` is not 0.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja hands validators its attribute-access wrapper; the parsed JSON is inside it.
+        if not isinstance(getattr(data, "_obj", data), (dict, BaseModel)):
+            raise ValueError("expected a JSON object")
+        return data

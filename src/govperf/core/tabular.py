@@ -73,8 +73,8 @@ def decode_text(data: bytes) -> str:
             [
                 ErrorDetail(
                     field="file",
-                    message=_("Undecodable bytes at position %(pos)d; save the file as UTF-8 CSV.")
-                    % {"pos": exc.start},
+                    row=data[: exc.start].count(b"\n") + 1,
+                    message=_("This line cannot be read; save the file as UTF-8 CSV."),
                 )
             ],
         ) from exc

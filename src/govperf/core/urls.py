@@ -5,4 +5,5 @@ from govperf.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from govperf import __version__
-from govperf.core.models import WorkerHeartbeat
+from govperf.core.models import Notification, WorkerHeartbeat
+from govperf.core.notifications import mark_read
 from govperf.core.tasks import HEARTBEAT_NAME
 from govperf.orgs import policy, selectors
 from govperf.orgs.roles import Role
@@ -39,6 +40,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", context)
 
 
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's messages; opening the page marks them read."""
+    items = list(Notification.objects.filter(recipient=request.user)[:200])
+    if request.method == "POST":
+        mark_read(request.user)
+        return redirect("core:notifications")
+    return render(request, "core/notifications.html", {"items": items})
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -56,11 +67,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # any driver error means the same: no database
         body.update(status="unavailable", database="unavailable", error=type(exc).__name__)
         return JsonResponse(body, status=503)
-    beat = (
-        WorkerHeartbeat.objects.filter(name=HEARTBEAT_NAME)
-        .values_list("seen_at", flat=True)
-        .first()
-    )
+    try:
+        beat = (
+            WorkerHeartbeat.objects.filter(name=HEARTBEAT_NAME)
+            .values_list("seen_at", flat=True)
+            .first()
+        )
+    except DatabaseError:  # answers, but not migrated yet: the worker's state is unknown
+        beat = None
     if beat is not None:
         age = timezone.now() - beat
         body["worker"] = {

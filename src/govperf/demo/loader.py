@@ -7,6 +7,7 @@ fills the audit log the way real use does.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,14 +39,18 @@ DEMO_LOGINS = [
 ]
 
 
-def _organisation(out: Callable[[str], None]) -> None:
-    from govperf.demo.organisation import load_organisation
+def _step(target: str) -> Callable[[Callable[[str], None]], None]:
+    """A step by dotted path ("module:function"), imported only when it runs."""
 
-    load_organisation(out)
+    def run(out: Callable[[str], None]) -> None:
+        module, func = target.split(":")
+        getattr(importlib.import_module(module), func)(out)
+
+    return run
 
 
 STEPS: list[tuple[str, Callable[[Callable[[str], None]], None]]] = [
-    ("organisation", _organisation),
+    ("organisation", _step("govperf.demo.organisation:load_organisation")),
 ]
 
 

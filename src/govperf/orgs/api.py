@@ -1,13 +1,12 @@
 """API: units, comparable groups, people and memberships."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
 
 from govperf.core.errors import ErrorDetail, NotFound, ValidationFailed
+from govperf.core.pagination import Pagination
 from govperf.core.schemas import ERRORS
 from govperf.orgs import policy, selectors, services
 from govperf.orgs.models import ComparableGroup, Membership
@@ -48,7 +47,7 @@ def _groups(codes: list[str]) -> list[ComparableGroup]:
 
 
 @router.get("/units", response={200: list[UnitOut], **ERRORS}, summary="Units the caller may see")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_units(request: HttpRequest, filters: Query[UnitFilter]):
     policy.require(request.user, Action.VIEW_UNITS)
     qs = selectors.visible_units(
@@ -80,7 +79,7 @@ def create_unit(request: HttpRequest, payload: UnitIn):
         sort_order=payload.sort_order,
         groups=_groups(payload.groups),
     )
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch(
@@ -127,14 +126,14 @@ def patch_unit(request: HttpRequest, code: str, payload: UnitPatch):
 def delete_unit(request: HttpRequest, code: str):
     unit = selectors.get_unit_by_code(request.user, code, Action.MANAGE_UNITS)
     services.delete_unit(actor=request.user, unit=unit)
-    return 204, None
+    return Status(204, None)
 
 
 # --- comparable groups ----------------------------------------------------------------
 
 
 @router.get("/groups", response={200: list[GroupOut], **ERRORS}, summary="Comparable groups")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_groups(request: HttpRequest):
     policy.require(request.user, Action.VIEW_UNITS)
     return ComparableGroup.objects.order_by("code")
@@ -145,7 +144,7 @@ def create_group(request: HttpRequest, payload: GroupIn):
     group = services.save_group(
         actor=request.user, code=payload.code, name=payload.name, description=payload.description
     )
-    return 201, group
+    return Status(201, group)
 
 
 # --- people ---------------------------------------------------------------------------
@@ -154,7 +153,7 @@ def create_group(request: HttpRequest, payload: GroupIn):
 @router.get(
     "/people", response={200: list[PersonOut], **ERRORS}, summary="People the caller may see"
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_people(request: HttpRequest, filters: Query[PersonFilter]):
     user = request.user
     policy.require(user, Action.VIEW_PEOPLE)
@@ -183,7 +182,7 @@ def create_person(request: HttpRequest, payload: PersonIn):
         employee_no=payload.employee_no,
         password=payload.password,
     )
-    return 201, person
+    return Status(201, person)
 
 
 @router.patch(
@@ -223,7 +222,7 @@ def patch_person(request: HttpRequest, username: str, payload: PersonPatch):
     response={200: list[MembershipOut], **ERRORS},
     summary="Memberships in units the caller may see",
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_memberships(request: HttpRequest, unit: str = "", username: str = ""):
     user = request.user
     scope = policy.unit_scope(user, Action.VIEW_PEOPLE)
@@ -250,7 +249,7 @@ def create_membership(request: HttpRequest, payload: MembershipIn):
     membership = services.add_membership(
         actor=user, person=person, unit=unit, role=payload.role, title=payload.title
     )
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.delete(
@@ -259,4 +258,4 @@ def create_membership(request: HttpRequest, payload: MembershipIn):
 def delete_membership(request: HttpRequest, membership_id: int):
     membership = selectors.get_membership(request.user, membership_id)
     services.remove_membership(actor=request.user, membership=membership)
-    return 204, None
+    return Status(204, None)

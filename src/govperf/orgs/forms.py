@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govperf.orgs.models import ComparableGroup, Unit
 from govperf.orgs.roles import Role, UnitKind
@@ -49,7 +50,7 @@ class GroupForm(forms.Form):
 
 class PersonForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     employee_no = forms.CharField(label=_("Staff number"), max_length=32, required=False)
@@ -58,7 +59,9 @@ class PersonForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Optional. The person must change it at the first sign-in."),
+        help_text=_(
+            "Optional: without one, the account cannot sign in until an administrator sets a password. The person must change it at the first sign-in."
+        ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govperf.orgs.roles import Role, UnitKind
 
@@ -28,11 +29,19 @@ class ComparableGroup(models.Model):
         return self.name
 
 
+def child_path(parent_path: str, pk: int) -> str:
+    """The path of a unit under a parent with ``parent_path`` ("/" for a top-level unit).
+
+    Ids are zero-padded so that sorting by path lists the tree depth-first.
+    """
+    return f"{parent_path}{pk:010d}/"
+
+
 class Unit(models.Model):
     """A node of the organisation tree.
 
-    ``path`` is the materialised path of ids ("/1/5/23/"), so a subtree is one
-    indexed prefix query; it is maintained only by ``orgs.services``.
+    ``path`` is the materialised path of zero-padded ids ("/0000000001/0000000005/"),
+    so a subtree is one indexed prefix query; it is maintained only by ``orgs.services``.
     """
 
     code = models.CharField(_("code"), max_length=64, unique=True)
@@ -75,7 +84,7 @@ class Person(AbstractUser):
 
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     employee_no = models.CharField(_("staff number"), max_length=32, blank=True)
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)

@@ -49,9 +49,11 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     # Business actions, taken up by the capabilities that follow.
     MANAGE_LIBRARY = "manage_library"
+    VIEW_PLANS = "view_plans"
     EDIT_PLAN = "edit_plan"
     SUBMIT_PLAN = "submit_plan"
     REVIEW_PLAN = "review_plan"
+    MANAGE_GOALS = "manage_goals"  # strategic goals, cycles, any unit's goals and targets
     ENTER_DATA = "enter_data"
     APPROVE_DATA = "approve_data"
     LOCK_PERIOD = "lock_period"
@@ -85,14 +87,17 @@ GRANTS: dict[Role, dict[Action, Scope]] = {
         Action.VIEW_PEOPLE: ALL,
         Action.MANAGE_LIBRARY: ALL,
         Action.REVIEW_PLAN: ALL,
+        Action.MANAGE_GOALS: ALL,
         Action.LOCK_PERIOD: ALL,
         Action.VIEW_RESULTS: ALL,
         Action.MANAGE_EVALUATION: ALL,
+        Action.VIEW_PLANS: ALL,
     },
     Role.LEADER: {
         Action.VIEW_UNITS: ALL,
         Action.VIEW_PEOPLE: ALL,
         Action.VIEW_RESULTS: ALL,
+        Action.VIEW_PLANS: ALL,
     },
     Role.UNIT_LEADER: {
         Action.VIEW_UNITS: SUB,
@@ -104,6 +109,7 @@ GRANTS: dict[Role, dict[Action, Scope]] = {
         Action.VIEW_RESULTS: SUB,
         Action.SCORE: SUB,
         Action.APPEAL: SUB,
+        Action.VIEW_PLANS: SUB,
     },
     Role.UNIT_COORDINATOR: {
         Action.VIEW_UNITS: SUB,
@@ -113,12 +119,14 @@ GRANTS: dict[Role, dict[Action, Scope]] = {
         Action.ENTER_DATA: SUB,
         Action.VIEW_RESULTS: SUB,
         Action.SCORE: SUB,
+        Action.VIEW_PLANS: SUB,
     },
     Role.STAFF: {
         Action.VIEW_UNITS: SUB,
         Action.VIEW_PEOPLE: OWN,
         Action.ENTER_DATA: OWN,
         Action.VIEW_RESULTS: OWN,
+        Action.VIEW_PLANS: OWN,
     },
     Role.EVALUATOR: {
         Action.VIEW_UNITS: OWN,

@@ -3,8 +3,13 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
 
+from govperf.core.schemas import InputSchema
 from govperf.orgs.roles import Role, UnitKind
+
+CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{1,149}$"
 
 
 class UnitOut(Schema):
@@ -29,29 +34,29 @@ class UnitOut(Schema):
         return [g.code for g in obj.groups.all()]
 
 
-class UnitIn(Schema):
-    code: str = Field(min_length=1, max_length=64)
+class UnitIn(InputSchema):
+    code: str = Field(pattern=CODE, description="Letters, digits, '.', '_' or '-'.")
     name: str = Field(min_length=1, max_length=200)
     kind: UnitKind
     parent: str | None = Field(
         None, description="Code of the parent unit; none for a top-level unit."
     )
-    sort_order: int = 0
+    sort_order: StrictInt = 0
     groups: list[str] = Field(default_factory=list, description="Codes of comparable groups.")
 
 
-class UnitPatch(Schema):
-    version: int = Field(
+class UnitPatch(InputSchema):
+    version: StrictInt = Field(
         description="The version you read; a newer one on the server is a conflict (409)."
     )
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: UnitKind | None = None
-    sort_order: int | None = None
+    sort_order: StrictInt | None = None
     groups: list[str] | None = None
     parent: str | None = Field(
         None, description="Code of a new parent: moves the unit with its subtree."
     )
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class UnitFilter(Schema):
@@ -70,8 +75,8 @@ class GroupOut(Schema):
     version: int
 
 
-class GroupIn(Schema):
-    code: str = Field(min_length=1, max_length=64)
+class GroupIn(InputSchema):
+    code: str = Field(pattern=CODE)
     name: str = Field(min_length=1, max_length=100)
     description: str = ""
 
@@ -88,8 +93,8 @@ class PersonOut(Schema):
     version: int
 
 
-class PersonIn(Schema):
-    username: str = Field(min_length=2, max_length=150)
+class PersonIn(InputSchema):
+    username: str = Field(pattern=USERNAME)
     name: str = Field(min_length=1, max_length=100)
     email: str = ""
     phone: str = Field("", max_length=32)
@@ -99,13 +104,13 @@ class PersonIn(Schema):
     )
 
 
-class PersonPatch(Schema):
-    version: int
+class PersonPatch(InputSchema):
+    version: StrictInt
     name: str | None = Field(None, min_length=1, max_length=100)
     email: str | None = None
     phone: str | None = Field(None, max_length=32)
     employee_no: str | None = Field(None, max_length=32)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class PersonFilter(Schema):
@@ -125,7 +130,7 @@ class MembershipOut(Schema):
     title: str
 
 
-class MembershipIn(Schema):
+class MembershipIn(InputSchema):
     username: str
     unit: str = Field(description="Unit code.")
     role: Role

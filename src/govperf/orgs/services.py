@@ -19,11 +19,12 @@ from django.db.models import F, ProtectedError, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from govperf.audit.services import record, snapshot
 from govperf.core.errors import Conflict, ErrorDetail, Forbidden, ValidationFailed
 from govperf.orgs import policy
-from govperf.orgs.models import ComparableGroup, Membership, Person, Unit
+from govperf.orgs.models import ComparableGroup, Membership, Person, Unit, child_path
 from govperf.orgs.policy import Action
 from govperf.orgs.roles import Role, UnitKind
 
@@ -103,7 +104,9 @@ def create_unit(
     if parent is None:
         if not policy.unit_scope(actor, Action.MANAGE_UNITS).everything:
             raise Forbidden(
-                _("Only the whole-organisation administrators may create a top-level unit.")
+                _(
+                    "Only administrators whose scope is the whole organisation may create a top-level unit."
+                )
             )
     else:
         policy.require(actor, Action.MANAGE_UNITS, parent)
@@ -121,7 +124,7 @@ def create_unit(
             path="",
             depth=(parent.depth + 1) if parent else 0,
         )
-        unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+        unit.path = child_path(parent.path if parent else "/", unit.pk)
         unit.save(update_fields=["path"])
         if groups:
             unit.groups.set(groups)
@@ -177,7 +180,7 @@ def move_unit(*, actor: Person, unit: Unit, new_parent: Unit, expected_version: 
             )
         before = unit_state(unit)
         old_path = unit.path
-        new_path = f"{new_parent.path}{unit.pk}/"
+        new_path = child_path(new_parent.path, unit.pk)
         delta = new_parent.depth + 1 - unit.depth
         Unit.objects.filter(path__startswith=old_path).update(
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
@@ -258,7 +261,9 @@ def delete_unit(*, actor: Person, unit: Unit) -> None:
             )
     except ProtectedError as exc:
         raise Conflict(
-            _("This unit still has sub-units, members or records. Deactivate it instead."),
+            _(
+                "This unit cannot be deleted: it still has sub-units, members or records. Deactivate it instead."
+            ),
             code="in_use",
         ) from exc
 
@@ -278,7 +283,9 @@ def save_group(
     policy.require(actor, Action.MANAGE_UNITS)
     if not policy.unit_scope(actor, Action.MANAGE_UNITS).everything:
         raise Forbidden(
-            _("Only the whole-organisation administrators may manage comparable groups.")
+            _(
+                "Only administrators whose scope is the whole organisation may manage comparable groups."
+            )
         )
     details = []
     if not CODE_RE.match(code or ""):
@@ -335,7 +342,7 @@ def _validate_person_fields(
             ErrorDetail(field="username", value=username, message=_("This username is taken."))
         )
     if not (name or "").strip():
-        details.append(ErrorDetail(field="name", message=_("A name is required.")))
+        details.append(ErrorDetail(field="name", message=pgettext("person", "A name is required.")))
     if email:
         try:
             validate_email(email)
@@ -490,7 +497,8 @@ def add_membership(
     if details:
         raise ValidationFailed(_("The membership could not be saved."), details)
     with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=person.pk)
+        # Lock the person so that two role changes for one person are checked one after the other.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
         held = set(person.memberships.values_list("role", flat=True))
         if Membership.objects.filter(person=person, unit=unit, role=role).exists():
             raise Conflict(_("This person already has this role in this unit."), code="duplicate")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govperf.accounts import services as account_services
-from govperf.core.errors import DomainError, NotFound, ValidationFailed
+from govperf.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from govperf.core.forms import apply_errors
 from govperf.orgs import importing, policy, selectors, services
 from govperf.orgs.forms import (
@@ -197,6 +197,10 @@ def unit_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 def group_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, Action.VIEW_UNITS)
     can_manage = policy.unit_scope(request.user, Action.MANAGE_UNITS).everything
+    if request.method == "POST" and not can_manage:
+        raise Forbidden(
+            _("You do not have permission to do this."), action=str(Action.MANAGE_UNITS)
+        )
     form = GroupForm(request.POST or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
@@ -401,6 +405,7 @@ def person_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
+    policy.require(user, Action.MANAGE_MEMBERSHIPS)
     person = selectors.get_person(user, pk)
     form = MembershipForm(
         request.POST, units=policy.units(user, Action.MANAGE_MEMBERSHIPS).filter(is_active=True)

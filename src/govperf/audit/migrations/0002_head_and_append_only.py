@@ -30,12 +30,13 @@ def triggers_forward(apps, schema_editor):
     # flush deletes rows, which such a trigger would refuse. The hash chain still
     # detects any change there.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
+        # params=None: run as written; the '%' of RAISE is not a placeholder.
+        schema_editor.execute(PG_FORWARD, params=None)
 
 
 def triggers_backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_BACKWARD)
+        schema_editor.execute(PG_BACKWARD, params=None)
 
 
 class Migration(migrations.Migration):
