@@ -13,8 +13,9 @@ import pytest
 
 from govperf.engine.casefile import evaluate_case, load_case, main
 from govperf.engine.errors import EngineInputError
+from tests.shared import SHARED
 
-CASES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "cases"
+CASES_DIR = SHARED / "cases"
 GOVPERF = Path(sys.executable).with_name("govperf")
 TOLERANCE = 0.01 + 1e-9
 

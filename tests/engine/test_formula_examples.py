@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from govperf.engine.formula import FormulaSyntaxError, evaluate, parse
+from tests.shared import SHARED
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "formulas" / "examples.json"
+EXAMPLES = SHARED / "formulas" / "examples.json"
 
 
 def _examples() -> list[dict[str, Any]]:
