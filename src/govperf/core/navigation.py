@@ -29,6 +29,7 @@ NAV: list[NavItem] = [
     NavItem(_("Indicators"), "indicators:library", None, "list-check"),
     NavItem(_("Goals"), "plans:goals", Action.VIEW_PLANS, "bullseye"),
     NavItem(_("Plans"), "plans:list", Action.VIEW_PLANS, "clipboard-check"),
+    NavItem(_("Data"), "data:home", Action.VIEW_PLANS, "table"),
     NavItem(_("Organisation"), "orgs:tree", Action.VIEW_UNITS, "diagram-3"),
     NavItem(_("People"), "orgs:people", Action.VIEW_PEOPLE, "people"),
     NavItem(_("Audit log"), "audit:search", Action.VIEW_AUDIT, "journal-text"),
@@ -45,6 +46,13 @@ def navigation_for(user, current_path: str) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:  # a capability not installed in this build
             continue
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
+    # The one active item is the longest link the current page starts with ("/orgs/people/" over "/orgs/").
+    matches = [
+        i
+        for i in items
+        if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items

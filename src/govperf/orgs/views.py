@@ -53,7 +53,11 @@ def tree(request: HttpRequest) -> HttpResponse:
     if search:
         context["results"] = selectors.visible_units(request.user, search=search)[:200]
     else:
-        context["roots"] = selectors.tree_roots(request.user)
+        roots = selectors.tree_roots(request.user)
+        # Open the first level: a city's departments are what people look for first.
+        for root in roots:
+            root.open_children = selectors.children(request.user, root) if root.child_count else []
+        context["roots"] = roots
     template = "orgs/tree.html#results" if request.htmx else "orgs/tree.html"
     return render(request, template, context)
 
