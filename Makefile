@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-RUN_DEBS  := gettext fonts-noto-cjk
+RUN_DEBS  := gettext fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_DEBS := chromium
 
 .PHONY: venv run test lint format messages sysdeps-run sysdeps-test bench clean

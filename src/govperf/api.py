@@ -12,7 +12,9 @@ from ninja import NinjaAPI
 from govperf.accounts.api import router as accounts_router
 from govperf.audit.api import router as audit_router
 from govperf.core.api import SessionAuthVerified, TokenAuth, install_error_handlers
+from govperf.indicators.api import router as indicators_router
 from govperf.orgs.api import router as orgs_router
+from govperf.plans.api import router as plans_router
 
 api = NinjaAPI(
     title="GovPerf API",
@@ -28,3 +30,5 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", orgs_router)
 api.add_router("/audit/", audit_router)
+api.add_router("/", indicators_router)
+api.add_router("/", plans_router)

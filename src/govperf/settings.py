@@ -63,12 +63,15 @@ INSTALLED_APPS = [
     "govperf.audit",
     "govperf.orgs",
     "govperf.accounts",
+    "govperf.indicators",
+    "govperf.plans",
     "govperf.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "govperf.core.middleware.AuditContextMiddleware",
+    "govperf.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

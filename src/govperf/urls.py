@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("govperf.accounts.urls")),
     path("orgs/", include("govperf.orgs.urls")),
     path("audit/", include("govperf.audit.urls")),
+    path("indicators/", include("govperf.indicators.urls")),
+    path("plans/", include("govperf.plans.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

@@ -1,22 +1,15 @@
 """Through the browser: sign in, second factor, home page per role, language, phone width."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.browser_support import fits, shot
 from tests.helpers import PASSWORD, Org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def sign_in(page, username: str, password: str = PASSWORD) -> None:
@@ -86,5 +79,5 @@ def test_phone_width_collapses_the_navigation(phone):
     toggler.click()
     phone.locator("#main-nav").wait_for(state="visible")
     # Nothing overflows sideways at phone width.
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits(phone)
     shot(phone, "home-phone")

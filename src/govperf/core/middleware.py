@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from govperf.audit import context as audit_context
@@ -18,6 +18,37 @@ def AuditContextMiddleware(get_response):
             return get_response(request)
 
     return middleware
+
+
+def RejectNulMiddleware(get_response):
+    """Refuse a NUL character anywhere in the query or a text body.
+
+    PostgreSQL cannot store it in text; caught here, it is one clear 400 instead
+    of a database error deep inside whichever view received it.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            from django.utils.translation import gettext as _
+
+            message = _("The request contains a NUL character, which is not allowed.")
+            return JsonResponse({"code": "invalid", "message": message, "details": []}, status=400)
+        return get_response(request)
+
+    return middleware
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
+        return True
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith("multipart/"):
+        # Parsed (files go to disk); only the text fields can carry it.
+        return any("\x00" in value for _key, values in request.POST.lists() for value in values)
+    body = request.body
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return b"%00" in body or b"\x00" in body
+    return b"\x00" in body or b"\\u0000" in body
 
 
 class DomainErrorMiddleware:

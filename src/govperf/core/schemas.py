@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from ninja import Schema
@@ -41,3 +42,12 @@ class InputSchema(Schema):
         if not isinstance(getattr(data, "_obj", data), (dict, BaseModel)):
             raise ValueError("expected a JSON object")
         return data
+
+
+def api_enum(choices: type[enum.Enum], name: str) -> type[enum.StrEnum]:
+    """A copy of a model's choices under a name of its own, for the OpenAPI document.
+
+    Components are named after classes, and every model has a ``Status``; the API
+    uses ``PlanStatus``, ``RoundStatus``, ... instead (tests/api/test_openapi_names.py).
+    """
+    return enum.StrEnum(name, {member.name: member.value for member in choices})

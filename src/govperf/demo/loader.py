@@ -51,6 +51,8 @@ def _step(target: str) -> Callable[[Callable[[str], None]], None]:
 
 STEPS: list[tuple[str, Callable[[Callable[[str], None]], None]]] = [
     ("organisation", _step("govperf.demo.organisation:load_organisation")),
+    ("indicators", _step("govperf.demo.indicator_library:load")),
+    ("plans", _step("govperf.demo.plan_city:load")),
 ]
 
 

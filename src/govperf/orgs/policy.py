@@ -57,6 +57,11 @@ class Action(enum.StrEnum):
     ENTER_DATA = "enter_data"
     APPROVE_DATA = "approve_data"
     LOCK_PERIOD = "lock_period"
+    VIEW_DATA = "view_data"
+    # Import files and run connectors for any unit; keep code mappings and connectors.
+    IMPORT_DATA = "import_data"
+    VIEW_QUALITY = "view_quality"  # the data-quality screen's scores and flags
+    REVIEW_QUALITY = "review_quality"  # run the screen
     VIEW_RESULTS = "view_results"
     MANAGE_EVALUATION = "manage_evaluation"
     SCORE = "score"
@@ -89,6 +94,10 @@ GRANTS: dict[Role, dict[Action, Scope]] = {
         Action.REVIEW_PLAN: ALL,
         Action.MANAGE_GOALS: ALL,
         Action.LOCK_PERIOD: ALL,
+        Action.VIEW_DATA: ALL,
+        Action.IMPORT_DATA: ALL,
+        Action.VIEW_QUALITY: ALL,
+        Action.REVIEW_QUALITY: ALL,
         Action.VIEW_RESULTS: ALL,
         Action.MANAGE_EVALUATION: ALL,
         Action.VIEW_PLANS: ALL,
@@ -96,8 +105,12 @@ GRANTS: dict[Role, dict[Action, Scope]] = {
     Role.LEADER: {
         Action.VIEW_UNITS: ALL,
         Action.VIEW_PEOPLE: ALL,
+        Action.VIEW_DATA: ALL,
+        Action.VIEW_QUALITY: ALL,
         Action.VIEW_RESULTS: ALL,
         Action.VIEW_PLANS: ALL,
+        # Leaders score as superiors (上级评价) in every round.
+        Action.SCORE: ALL,
     },
     Role.UNIT_LEADER: {
         Action.VIEW_UNITS: SUB,
@@ -106,6 +119,8 @@ GRANTS: dict[Role, dict[Action, Scope]] = {
         Action.SUBMIT_PLAN: SUB,
         Action.ENTER_DATA: SUB,
         Action.APPROVE_DATA: SUB,
+        Action.VIEW_DATA: SUB,
+        Action.VIEW_QUALITY: SUB,
         Action.VIEW_RESULTS: SUB,
         Action.SCORE: SUB,
         Action.APPEAL: SUB,
@@ -117,6 +132,7 @@ GRANTS: dict[Role, dict[Action, Scope]] = {
         Action.EDIT_PLAN: SUB,
         Action.SUBMIT_PLAN: SUB,
         Action.ENTER_DATA: SUB,
+        Action.VIEW_DATA: SUB,
         Action.VIEW_RESULTS: SUB,
         Action.SCORE: SUB,
         Action.VIEW_PLANS: SUB,
@@ -125,6 +141,7 @@ GRANTS: dict[Role, dict[Action, Scope]] = {
         Action.VIEW_UNITS: SUB,
         Action.VIEW_PEOPLE: OWN,
         Action.ENTER_DATA: OWN,
+        Action.VIEW_DATA: OWN,
         Action.VIEW_RESULTS: OWN,
         Action.VIEW_PLANS: OWN,
     },

@@ -1,0 +1,95 @@
+"""`govperf indicators import FILE [--dry-run] [--user NAME]` and `govperf indicators export FILE`.
+
+Both print one JSON document. Import exits 0 with the counts, or 1 with every
+located error (row, column, message); with ``--dry-run`` nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from govperf.audit import context
+from govperf.core.errors import DomainError
+from govperf.indicators import importing
+from govperf.indicators.models import Indicator
+from govperf.orgs.models import Person
+from govperf.orgs.roles import Role
+
+
+def _actor(username: str | None) -> Person:
+    """The person the import acts as: the one named, else the first performance-office account."""
+    people = Person.objects.filter(is_active=True)
+    if username:
+        person = people.filter(username__iexact=username).first()
+        if person is None:
+            raise CommandError(f"no active account named {username!r}")
+        return person
+    person = (
+        people.filter(memberships__role=Role.PERF_OFFICE, memberships__unit__is_active=True)
+        .order_by("username")
+        .first()
+    )
+    if person is None:
+        raise CommandError("no active performance-office account; name one with --user")
+    return person
+
+
+class Command(BaseCommand):
+    help = "Import or export the indicator library as .xlsx or .csv."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        imp = sub.add_parser("import", help="Create or update indicators from a file.")
+        imp.add_argument("file")
+        imp.add_argument("--dry-run", action="store_true", help="Check only; write nothing.")
+        imp.add_argument(
+            "--user",
+            help="Act as this account (default: the first performance-office account).",
+        )
+        exp = sub.add_parser("export", help="Write the current versions to a file.")
+        exp.add_argument("file", help="Ends in .xlsx or .csv.")
+
+    def handle(self, *args, **options):
+        with context.using(context.AuditContext(via="cli")):
+            if options["subcommand"] == "export":
+                self._export(Path(options["file"]))
+            else:
+                self._import(Path(options["file"]), options["dry_run"], options.get("user"))
+
+    def _export(self, path: Path) -> None:
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            raise CommandError("the file name must end in .xlsx or .csv")
+        data = (
+            importing.export_csv() if path.suffix.lower() == ".csv" else importing.export_workbook()
+        )
+        path.write_bytes(data)
+        count = Indicator.objects.filter(current__isnull=False).count()
+        self.stdout.write(json.dumps({"exported": count, "file": str(path)}, ensure_ascii=False))
+
+    def _import(self, path: Path, dry_run: bool, username: str | None) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+        actor = _actor(username)
+        try:
+            plan = importing.plan_file(actor=actor, data=data, filename=path.name)
+            if plan.ok and not dry_run:
+                summary = importing.apply_plan(actor=actor, plan=plan, filename=path.name)
+            else:
+                summary = plan.summary()
+        except DomainError as exc:
+            self._fail(exc.as_dict()["details"] or [{"message": str(exc.message)}])
+            return
+        if not plan.ok:
+            self._fail([d.as_dict() for d in plan.errors])
+            return
+        self.stdout.write(json.dumps({"dry_run": dry_run, **summary}, ensure_ascii=False))
+
+    def _fail(self, errors: list[dict]) -> None:
+        self.stdout.write(json.dumps({"errors": errors}, ensure_ascii=False))
+        sys.exit(1)
