@@ -12,6 +12,9 @@ from ninja import NinjaAPI
 from govperf.accounts.api import router as accounts_router
 from govperf.audit.api import router as audit_router
 from govperf.core.api import SessionAuthVerified, TokenAuth, install_error_handlers
+from govperf.data.api import router as data_router
+from govperf.data.exchange_api import router as data_exchange_router
+from govperf.evaluation.api import router as evaluation_router
 from govperf.indicators.api import router as indicators_router
 from govperf.orgs.api import router as orgs_router
 from govperf.plans.api import router as plans_router
@@ -32,3 +35,6 @@ api.add_router("/", orgs_router)
 api.add_router("/audit/", audit_router)
 api.add_router("/", indicators_router)
 api.add_router("/", plans_router)
+api.add_router("/", data_router)
+api.add_router("/", data_exchange_router)
+api.add_router("/", evaluation_router)

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "govperf.accounts",
     "govperf.indicators",
     "govperf.plans",
+    "govperf.data",
+    "govperf.evaluation",
     "govperf.demo",
 ]
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("audit/", include("govperf.audit.urls")),
     path("indicators/", include("govperf.indicators.urls")),
     path("plans/", include("govperf.plans.urls")),
+    path("data/", include("govperf.data.urls")),
+    path("evaluation/", include("govperf.evaluation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

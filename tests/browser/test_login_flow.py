@@ -24,7 +24,7 @@ def test_unit_leader_signs_in_to_the_home_page(page):
     org = Org()
     sign_in(page, "edu_leader")
     page.wait_for_url(page.base_url + "/")
-    assert page.locator("[data-testid=home-unit]").is_visible()
+    assert page.locator("[data-testid=home-plans]").is_visible()
     assert page.locator("[data-testid=my-roles]").inner_text().count("教育局") == 1
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     shot(page, "home-unit-leader")
@@ -56,7 +56,7 @@ def test_office_enrols_a_second_factor_then_reaches_home(page):
     page.fill("#id_token", f"{totp(device.bin_key):06d}")
     page.click("main form button[type=submit]")
     page.wait_for_url(page.base_url + "/")
-    assert page.locator("[data-testid=home-office]").is_visible()
+    assert page.locator("[data-testid=home-library]").is_visible()
 
 
 def test_language_switch_to_english(page):

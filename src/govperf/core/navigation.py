@@ -34,7 +34,6 @@ NAV: list[NavItem] = [
     NavItem(_("Organisation"), "orgs:tree", Action.VIEW_UNITS, "diagram-3"),
     NavItem(_("People"), "orgs:people", Action.VIEW_PEOPLE, "people"),
     NavItem(_("Audit log"), "audit:search", Action.VIEW_AUDIT, "journal-text"),
-    NavItem(_("API tokens"), "accounts:tokens", None, "key"),
 ]
 
 

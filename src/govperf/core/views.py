@@ -13,11 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from govperf import __version__
+from govperf.core.home import cards_for
 from govperf.core.models import Notification, WorkerHeartbeat
 from govperf.core.notifications import mark_read
 from govperf.core.tasks import HEARTBEAT_NAME
-from govperf.orgs import policy, selectors
-from govperf.orgs.roles import Role
+from govperf.orgs import selectors
 
 # The worker beats every minute; three missed beats mean it is down.
 WORKER_STALE_AFTER = dt.timedelta(minutes=3)
@@ -25,17 +25,10 @@ WORKER_STALE_AFTER = dt.timedelta(minutes=3)
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    held = policy.roles(user)
+    """What this person works on, by role: each capability contributes its cards."""
     context = {
-        "memberships": selectors.memberships_of(user),
-        "roles": held,
-        "Role": Role,
-        "Action": policy.Action,
-        "can": {a.value: policy.can(user, a) for a in policy.Action},
-        "unit_count": policy.units(user).count()
-        if policy.can(user, policy.Action.VIEW_UNITS)
-        else 0,
+        "memberships": selectors.memberships_of(request.user),
+        "cards": cards_for(request.user),
     }
     return render(request, "core/home.html", context)
 

@@ -53,6 +53,8 @@ STEPS: list[tuple[str, Callable[[Callable[[str], None]], None]]] = [
     ("organisation", _step("govperf.demo.organisation:load_organisation")),
     ("indicators", _step("govperf.demo.indicator_library:load")),
     ("plans", _step("govperf.demo.plan_city:load")),
+    ("data", _step("govperf.demo.data_city:load")),
+    ("evaluation", _step("govperf.demo.evaluation_city:load")),
 ]
 
 

@@ -1,0 +1,348 @@
+"""Connectors: values pulled on a schedule from an HTTP endpoint (JSON or CSV) or an SQL query.
+
+A run reads the source, maps its fields to indicator, unit, period and value with the
+connector's ``field_map``, and writes through ``data.writer`` with source
+``connector``, all or nothing like any import. Every attempt is logged as a
+``ConnectorRun``. A source that cannot be read (network, HTTP status, SQL error)
+raises :class:`SourceUnavailable`, which the worker retries; when the last attempt
+fails too, the owner is told. Data the writer refuses is not retried (the same data
+would be refused again): the run is logged as refused and the owner is told at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from huey import crontab
+
+from govperf.core.errors import ErrorDetail, ValidationFailed
+from govperf.core.notifications import notify
+from govperf.data import conf
+from govperf.data.models import Connector, ConnectorRun
+
+REQUIRED_FIELDS = ("indicator", "unit", "period", "value")
+OPTIONAL_FIELDS = ("level", "comment", "category", "attribute")
+CHUNK = 50_000
+
+
+class SourceUnavailable(Exception):
+    """The source could not be read; worth trying again later."""
+
+
+# --- configuration checks (the form and the API use them) ---------------------------------------
+
+
+def check_schedule(
+    minute: str, hour: str, day: str, month: str, day_of_week: str
+) -> list[ErrorDetail]:
+    try:
+        crontab(minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week)
+    except ValueError as exc:
+        return [
+            ErrorDetail(
+                field="minute",
+                value=f"{minute} {hour} {day} {month} {day_of_week}",
+                message=_("Not a valid crontab schedule: %(reason)s") % {"reason": exc},
+            )
+        ]
+    return []
+
+
+def check_field_map(field_map: Any) -> list[ErrorDetail]:
+    if not isinstance(field_map, dict):
+        return [
+            ErrorDetail(field="field_map", message=_("An object: our field → the source's field."))
+        ]
+    errors = [
+        ErrorDetail(
+            field="field_map",
+            value=name,
+            message=_("Say which source field holds the %(name)s.") % {"name": name},
+        )
+        for name in REQUIRED_FIELDS
+        if not str(field_map.get(name) or "").strip()
+    ]
+    errors += [
+        ErrorDetail(
+            field="field_map",
+            value=name,
+            message=_("Unknown field; use %(fields)s.")
+            % {"fields": ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)},
+        )
+        for name in field_map
+        if name not in REQUIRED_FIELDS + OPTIONAL_FIELDS
+    ]
+    return errors
+
+
+def check_source(*, kind: str, url: str, database: str, query: str) -> list[ErrorDetail]:
+    if kind == Connector.Kind.HTTP:
+        if urlsplit(url).scheme not in ("http", "https"):
+            return [
+                ErrorDetail(
+                    field="url", value=url, message=_("An http:// or https:// address is needed.")
+                )
+            ]
+        return []
+    errors = []
+    if database not in conf.connector_databases():
+        errors.append(
+            ErrorDetail(
+                field="database",
+                value=database,
+                message=_("Not one of the configured databases (%(names)s).")
+                % {"names": ", ".join(sorted(conf.connector_databases())) or "-"},
+            )
+        )
+    if not query.strip():
+        errors.append(ErrorDetail(field="query", message=_("A query is needed.")))
+    return errors
+
+
+def is_due(connector: Connector, when) -> bool:
+    local = timezone.localtime(when).replace(tzinfo=None)
+    try:
+        check = crontab(
+            minute=connector.minute,
+            hour=connector.hour,
+            day=connector.day,
+            month=connector.month,
+            day_of_week=connector.day_of_week,
+        )
+    except ValueError:
+        return False
+    return bool(check(local))
+
+
+# --- reading the source ------------------------------------------------------------------------------
+
+
+def fetch(connector: Connector) -> list[dict[str, Any]]:
+    """The source's records, as dicts from field name to value."""
+    if connector.kind == Connector.Kind.SQL:
+        return _query(connector)
+    return _http(connector)
+
+
+def _http(connector: Connector) -> list[dict[str, Any]]:
+    import requests
+
+    limit = conf.import_max_bytes()
+    try:
+        response = requests.request(
+            connector.method or "GET",
+            connector.url,
+            headers={str(k): str(v) for k, v in (connector.headers or {}).items()},
+            timeout=conf.connector_timeout(),
+            stream=True,
+        )
+        body = response.raw.read(limit + 1, decode_content=True)
+    except requests.RequestException as exc:
+        raise SourceUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    if response.status_code >= 400:
+        raise SourceUnavailable(f"HTTP {response.status_code}")
+    if len(body) > limit:
+        raise ValidationFailed(
+            _("The response is too large."),
+            [ErrorDetail(field="url", message=_("The response is too large."))],
+        )
+    if connector.response_format == Connector.Format.CSV:
+        return _csv_records(body)
+    return _json_records(body, connector.records_path)
+
+
+def _json_records(body: bytes, path: str) -> list[dict[str, Any]]:
+    import json
+
+    try:
+        doc = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(
+            _("The response is not valid JSON."),
+            [ErrorDetail(field="response", message=str(exc)[:200])],
+        ) from exc
+    for key in [k for k in path.split(".") if k]:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+        raise ValidationFailed(
+            _("The response holds no list of records at the records path."),
+            [
+                ErrorDetail(
+                    field="records_path",
+                    value=path,
+                    message=_("A list of objects is expected here."),
+                )
+            ],
+        )
+    return doc
+
+
+def _csv_records(body: bytes) -> list[dict[str, Any]]:
+    from govperf.data.exchange.readers import detect_encoding
+
+    stream = io.BytesIO(body)
+    text = io.TextIOWrapper(stream, encoding=detect_encoding(stream), newline="")
+    return [dict(row) for row in csv.DictReader(text)]
+
+
+def _query(connector: Connector) -> list[dict[str, Any]]:
+    dsn = conf.connector_databases().get(connector.database)
+    if dsn is None:
+        raise ValidationFailed(
+            _("Unknown database."),
+            [
+                ErrorDetail(
+                    field="database", value=connector.database, message=_("Unknown database.")
+                )
+            ],
+        )
+    try:
+        if dsn.startswith("sqlite:///"):
+            return _sqlite(dsn.removeprefix("sqlite:///"), connector.query)
+        return _postgres(dsn, connector.query)
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # every driver error means the source could not be read
+        raise SourceUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _sqlite(path: str, query: str) -> list[dict[str, Any]]:
+    import sqlite3
+
+    # Read-only: the file is opened in ro mode, so no statement can change it.
+    conn = sqlite3.connect(
+        f"file:/{path.lstrip('/')}?mode=ro", uri=True, timeout=conf.connector_timeout()
+    )
+    try:
+        cur = conn.execute(query)
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def _postgres(dsn: str, query: str) -> list[dict[str, Any]]:
+    import psycopg
+
+    timeout_ms = conf.connector_timeout() * 1000
+    with psycopg.connect(
+        dsn,
+        connect_timeout=conf.connector_timeout(),
+        options=f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms}",
+    ) as conn:
+        conn.read_only = True
+        with conn.cursor() as cur:
+            cur.execute(query)
+            names = [d.name for d in cur.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _cell(value: Any) -> str:
+    from govperf.core.tabular import cell_text
+
+    return cell_text(value)
+
+
+def columns(
+    records: list[dict[str, Any]], field_map: dict[str, str]
+) -> Iterator[tuple[list[int], dict[str, list[str] | None]]]:
+    names = [n for n in REQUIRED_FIELDS + OPTIONAL_FIELDS if field_map.get(n)]
+    for start in range(0, len(records), CHUNK):
+        part = records[start : start + CHUNK]
+        cols: dict[str, list[str] | None] = {
+            name: [_cell(r.get(field_map[name])) for r in part] for name in names
+        }
+        cols.setdefault("comment", None)
+        yield list(range(start + 1, start + len(part) + 1)), cols
+
+
+# --- a run -----------------------------------------------------------------------------------------
+
+
+def run(connector: Connector, *, attempt: int = 1, final: bool = True) -> ConnectorRun:
+    """One attempt: read, write, log. Raises ``SourceUnavailable`` (after logging) to be retried."""
+    from govperf.audit import context
+    from govperf.data.importing import import_columns
+    from govperf.data.writer import SystemActor
+
+    log = ConnectorRun.objects.create(connector=connector, attempt=attempt)
+    started = time.monotonic()
+    Connector.objects.filter(pk=connector.pk).update(last_run_at=timezone.now())
+    try:
+        records = fetch(connector)
+        labels = {name: str(source) for name, source in (connector.field_map or {}).items()}
+        with context.using(context.AuditContext(via="task")):
+            result = import_columns(
+                actor=SystemActor(f"connector:{connector.name}"[:150]),
+                chunks=columns(records, connector.field_map or {}),
+                labels=labels,
+                source="connector",
+                batch_id=f"connector-{log.pk}",
+                filename=connector.name,
+            )
+        log.rows = result.rows
+        log.counts = result.counts()
+        log.errors = [d.as_dict() for d in result.errors]
+        log.status = ConnectorRun.Status.OK if result.ok else ConnectorRun.Status.REFUSED
+        if not result.ok:
+            log.message = _("%(n)d errors; nothing was written.") % {
+                "n": len(result.errors) + result.more_errors
+            }
+    except ValidationFailed as exc:
+        log.status = ConnectorRun.Status.REFUSED
+        log.message = str(exc.message)
+        log.errors = [d.as_dict() for d in exc.details]
+    except SourceUnavailable as exc:
+        log.status = ConnectorRun.Status.FAILED
+        log.message = str(exc)[:2000]
+    log.finished_at = timezone.now()
+    log.duration_ms = int((time.monotonic() - started) * 1000)
+    log.save(
+        update_fields=[
+            "rows",
+            "counts",
+            "errors",
+            "status",
+            "message",
+            "finished_at",
+            "duration_ms",
+        ]
+    )
+    if log.status == ConnectorRun.Status.REFUSED or (
+        log.status == ConnectorRun.Status.FAILED and final
+    ):
+        _tell_owner(connector, log)
+    if log.status == ConnectorRun.Status.FAILED:
+        raise SourceUnavailable(log.message)
+    return log
+
+
+def _tell_owner(connector: Connector, log: ConnectorRun) -> None:
+    from django.urls import reverse
+
+    if log.status == ConnectorRun.Status.FAILED:
+        message = _("Connector %(name)s failed after %(n)d attempts: %(reason)s") % {
+            "name": connector.name,
+            "n": log.attempt,
+            "reason": log.message[:200],
+        }
+    else:
+        message = _(
+            "Connector %(name)s: the data were refused; nothing was written. %(reason)s"
+        ) % {
+            "name": connector.name,
+            "reason": log.message[:200],
+        }
+    notify(
+        [connector.owner_id],
+        message,
+        url=reverse("data:connector", args=[connector.pk]),
+        kind="data.connector",
+    )

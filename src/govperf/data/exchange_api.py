@@ -1,0 +1,242 @@
+"""API of the data exchange: file imports (with a dry run), their jobs, exports and the
+office's code mappings."""
+
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+from pydantic import Field
+
+from govperf.core.pagination import Pagination
+from govperf.core.schemas import ERRORS, InputSchema
+from govperf.data import conf, exporting
+from govperf.data.exchange import jobs, services
+from govperf.data.exchange.mapping import parse_file
+from govperf.data.models import CodeMapping, ImportJob
+
+router = Router(tags=["data exchange"])
+
+ImportFormat = Literal["csv", "xlsx", "dhis2-json", "dhis2-csv"]
+ExportFormat = Literal["csv", "xlsx", "template-xlsx", "template-csv", "dhis2-json", "dhis2-csv"]
+MappingKind = Literal["dataElement", "orgUnit", "categoryOptionCombo", "attributeOptionCombo"]
+
+
+class ErrorItemOut(Schema):
+    message: str
+    field: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+
+class ImportJobOut(Schema):
+    id: int
+    filename: str
+    format: str
+    size: int
+    sha256: str
+    dry_run: bool
+    status: str
+    progress_done: int
+    progress_total: int
+    percent: int
+    counts: dict[str, int]
+    errors: list[ErrorItemOut]
+    warnings: list[ErrorItemOut]
+    created_at: str
+    finished_at: str | None
+
+    @staticmethod
+    def resolve_created_at(job: ImportJob) -> str:
+        return job.created_at.isoformat()
+
+    @staticmethod
+    def resolve_finished_at(job: ImportJob) -> str | None:
+        return job.finished_at.isoformat() if job.finished_at else None
+
+    @staticmethod
+    def resolve_errors(job: ImportJob) -> list[dict]:
+        return [
+            {**e, "value": None if e.get("value") is None else str(e["value"])} for e in job.errors
+        ]
+
+    @staticmethod
+    def resolve_warnings(job: ImportJob) -> list[dict]:
+        return [
+            {**e, "value": None if e.get("value") is None else str(e["value"])}
+            for e in job.warnings
+        ]
+
+
+class DataImportIn(InputSchema):
+    format: ImportFormat | None = None
+    unit: str | None = Field(default=None, max_length=64)
+    period: str | None = Field(default=None, max_length=16)
+    dry_run: bool = True  # a form field: "true"/"false" as text
+
+
+class MappingOut(Schema):
+    id: int
+    kind: str
+    external: str
+    code: str
+    note: str
+    version: int
+
+
+class MappingIn(InputSchema):
+    kind: MappingKind
+    external: str = Field(min_length=1, max_length=100)
+    code: str = Field(default="", max_length=64)
+    note: str = Field(default="", max_length=200)
+
+
+class MappingPatch(InputSchema):
+    version: int | None = None
+    kind: MappingKind | None = None
+    external: str | None = Field(default=None, min_length=1, max_length=100)
+    code: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=200)
+
+
+class ExportFilter(Schema):
+    format: ExportFormat = "csv"
+    unit: str | None = Field(default=None, max_length=64)
+    period: str | None = Field(default=None, max_length=16)
+    indicator: str | None = Field(default=None, max_length=64)
+
+
+@router.post(
+    "/data/imports",
+    response={200: ImportJobOut, 202: ImportJobOut, **ERRORS},
+    summary="Import values from a file (a dry run unless dry_run is false)",
+)
+def create_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    options: Form[DataImportIn],
+    mapping: File[UploadedFile] | None = None,
+):
+    """CSV/Excel (long or template) or DHIS2 JSON/CSV. Checked first; with ``dry_run`` false a
+    file without errors is then imported, all or nothing. Large files run in the background:
+    the answer is 202 and ``GET /data/imports/{id}`` follows the progress."""
+    data = file.read(conf.import_max_bytes() + 1)
+    mapping_rows = (
+        [list(r) for r in parse_file(mapping.read(1024 * 1024)).rows()] if mapping else None
+    )
+    job = jobs.create_job(
+        actor=request.user,
+        data=data,
+        filename=file.name or "upload",
+        fmt=options.format,
+        unit=options.unit,
+        period=options.period,
+        mapping_rows=mapping_rows,
+    )
+    if not options.dry_run and job.status == ImportJob.Status.CHECKED:
+        job = jobs.confirm_job(actor=request.user, job=job)
+    return Status(200 if job.finished else 202, job)
+
+
+@router.post(
+    "/data/imports/{job_id}/confirm",
+    response={200: ImportJobOut, 202: ImportJobOut, **ERRORS},
+    summary="Import a checked file",
+)
+def confirm_import(request: HttpRequest, job_id: int):
+    job = jobs.confirm_job(actor=request.user, job=jobs.get_job(request.user, job_id))
+    return Status(200 if job.finished else 202, job)
+
+
+@router.get("/data/imports", response={200: list[ImportJobOut], **ERRORS}, summary="Import jobs")
+@paginate(Pagination)
+def list_imports(request: HttpRequest):
+    jobs.require_import(request.user)
+    return jobs.visible_jobs(request.user)
+
+
+@router.get(
+    "/data/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job"
+)
+def get_import(request: HttpRequest, job_id: int):
+    return jobs.get_job(request.user, job_id)
+
+
+@router.get(
+    "/data/export",
+    response={200: str, **ERRORS},
+    summary="Export values as CSV, Excel, the entry template or DHIS2",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "object"}},
+                    exporting.XLSX: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
+)
+def export(request: HttpRequest, filters: Query[ExportFilter]):
+    result = exporting.export_values(
+        user=request.user,
+        fmt=filters.format,
+        unit=filters.unit,
+        period=filters.period,
+        indicator=filters.indicator,
+    )
+    response = HttpResponse(result.data, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+@router.get("/data/mappings", response={200: list[MappingOut], **ERRORS}, summary="Code mappings")
+@paginate(Pagination)
+def list_mappings(request: HttpRequest, kind: MappingKind | None = None):
+    from govperf.orgs import policy
+    from govperf.orgs.policy import Action
+
+    policy.require(request.user, Action.IMPORT_DATA)
+    qs = CodeMapping.objects.all()
+    return qs.filter(kind=kind) if kind else qs
+
+
+@router.post("/data/mappings", response={201: MappingOut, **ERRORS}, summary="Add a code mapping")
+def create_mapping(request: HttpRequest, body: MappingIn):
+    mapping = services.save_mapping(
+        actor=request.user, kind=body.kind, external=body.external, code=body.code, note=body.note
+    )
+    return Status(201, mapping)
+
+
+@router.patch(
+    "/data/mappings/{mapping_id}",
+    response={200: MappingOut, **ERRORS},
+    summary="Change a code mapping",
+)
+def update_mapping(request: HttpRequest, mapping_id: int, body: MappingPatch):
+    mapping = services.get_mapping(request.user, mapping_id)
+    sent = body.dict(exclude_unset=True)
+    return services.save_mapping(
+        actor=request.user,
+        mapping=mapping,
+        expected_version=sent.get("version"),
+        kind=sent.get("kind") or mapping.kind,
+        external=sent.get("external") or mapping.external,
+        code=sent["code"] if sent.get("code") is not None else mapping.code,
+        note=sent["note"] if sent.get("note") is not None else mapping.note,
+    )
+
+
+@router.delete(
+    "/data/mappings/{mapping_id}", response={204: None, **ERRORS}, summary="Delete a code mapping"
+)
+def delete_mapping(request: HttpRequest, mapping_id: int):
+    services.delete_mapping(
+        actor=request.user, mapping=services.get_mapping(request.user, mapping_id)
+    )
+    return Status(204, None)

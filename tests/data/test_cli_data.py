@@ -1,0 +1,112 @@
+"""`govperf data import/export`: exit codes, JSON output, nothing written when refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from govperf.audit.models import AuditEntry
+from govperf.data.models import DataValue
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "dhis2"
+
+
+def cli(capsys, *args) -> tuple[int, dict]:
+    code = 0
+    try:
+        call_command("data", *args)
+    except SystemExit as exc:
+        code = exc.code
+    return code, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_import_prints_counts_and_exits_0(org, lib, tmp_path, capsys):
+    f = tmp_path / "v.csv"
+    f.write_text("indicator,unit,period,value\nENR,edu,202603,12\n")
+    code, out = cli(capsys, "import", str(f))
+    assert code == 0
+    assert (out["ok"], out["rows"], out["created"], out["dry_run"]) == (True, 1, 1, False)
+    entry = AuditEntry.objects.filter(action="data.write.import").get()
+    assert (entry.via, entry.actor_label, entry.actor_id) == ("cli", "system", None)
+
+
+def test_dry_run_exits_0_and_writes_nothing(org, lib, tmp_path, capsys):
+    f = tmp_path / "v.csv"
+    f.write_text("indicator,unit,period,value\nENR,edu,202603,12\n")
+    code, out = cli(capsys, "import", str(f), "--dry-run")
+    assert code == 0 and out["created"] == 1 and DataValue.objects.count() == 0
+
+
+def test_refused_import_prints_every_located_error_and_exits_1(org, lib, tmp_path, capsys):
+    f = tmp_path / "v.csv"
+    f.write_text("indicator,unit,period,value\nENR,edu,202603,x\nNOPE,edu,202603,1\n")
+    code, out = cli(capsys, "import", str(f))
+    assert code == 1 and out["ok"] is False
+    assert sorted((e["row"], e["column"], e["value"]) for e in out["errors"]) == [
+        (2, "D (value)", "x"),
+        (3, "A (indicator)", "NOPE"),
+    ]
+    assert DataValue.objects.count() == 0
+
+
+def test_as_a_person_without_rights_is_refused(org, lib, tmp_path, capsys):
+    f = tmp_path / "v.csv"
+    f.write_text("indicator,unit,period,value\nENR,health,202603,1\n")
+    code, out = cli(capsys, "import", str(f), "--as", "edu_coord")
+    assert code == 1 and out["errors"][0]["message"] == "You may not enter data for this unit."
+
+
+def test_dhis2_with_mapping_file_and_export_back(org, tmp_path, capsys):
+    from tests.data.conftest import make_indicator
+    from tests.helpers import make_unit
+
+    for code in ("DE1", "DE2", "DE3"):
+        make_indicator(code)
+    make_unit("ou-a", parent=org.city)
+    make_unit("ou-b", parent=org.city)
+    mapping = tmp_path / "MAP.csv"
+    mapping.write_text(
+        "kind,external,code\n"
+        "dataElement,f7n9E0hX8qk,DE1\ndataElement,Ix2HsbDMLea,DE2\ndataElement,eY5ehpbEsB7,DE3\n"
+        "orgUnit,DiszpKrYNg8,ou-a\norgUnit,BdfsJfj87js,ou-b\n"
+    )
+    code, out = cli(
+        capsys, "import", str(SHARED / "dataValueSet-sample.csv"), "--mapping", str(mapping)
+    )
+    assert code == 0 and out["created"] == 12
+    target = tmp_path / "out.json"
+    code, out = cli(
+        capsys, "export", str(target), "--format", "dhis2-json", "--mapping", str(mapping)
+    )
+    assert code == 0 and out["exported"] == 12
+    assert {v["dataElement"] for v in json.loads(target.read_text())["dataValues"]} == {
+        "f7n9E0hX8qk",
+        "Ix2HsbDMLea",
+        "eY5ehpbEsB7",
+    }
+
+
+def test_unknown_dhis2_ids_without_mapping_exit_1(org, capsys):
+    code, out = cli(capsys, "import", str(SHARED / "dataValueSet-sample.json"))
+    assert code == 1
+    assert sorted(e["value"] for e in out["errors"]) == [
+        "BjDrgVrkBI3",
+        "HllvX50cXC0",
+        "O6uvpzGd5pu",
+        "oPcWGgS2Liz",
+        "rtfSaMjPyq6",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_template_needs_unit_and_period(org, lib, tmp_path, capsys, fmt):
+    target = tmp_path / f"t.{fmt}"
+    code, out = cli(
+        capsys, "export", str(target), "--template", "--unit", "edu", "--period", "202603"
+    )
+    assert code == 0 and out == {"exported": 2, "format": f"template-{fmt}", "file": str(target)}
+    code, out = cli(capsys, "export", str(target), "--template")
+    assert code == 1
