@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEBS  := gettext fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := chromium
+# Chromium for the browser tests; poppler-utils (pdftotext, pdffonts) to read generated PDFs.
+TEST_DEBS := chromium poppler-utils
 
 .PHONY: venv run test lint format messages sysdeps-run sysdeps-test bench clean
 
@@ -33,12 +34,13 @@ sysdeps-test:
 messages:
 	cd src/govperf && ../../$(BIN)/python -m django compilemessages --settings=govperf.settings -v 0
 
-run: venv
+# Translations are compiled on every run and test, so that an updated .po is never served stale.
+run: venv messages
 	$(BIN)/govperf migrate --no-input -v 0
 	$(BIN)/govperf demo
 	PORT=$(PORT) $(BIN)/govperf run
 
-test: venv sysdeps-test
+test: venv messages sysdeps-test
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: venv

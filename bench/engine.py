@@ -573,10 +573,9 @@ def _db_setup(p: Province):
     values = _db_values(p)
     now = timezone.now().isoformat()
     table = DataValue._meta.db_table
-    columns = (
-        "indicator_id, unit_id, period, period_start, category, attribute, value, level, comment, "
-        "status, source, version, created_at, updated_at"
-    )
+    fixed = {"status": "approved", "source": "import", "created_source": "import"}
+    fixed |= {"created_at": now, "updated_at": now, "approved_at": now}
+    columns, rest = _value_columns(DataValue, fixed)
     unit_ids = [by_code[c].pk for c in p.units.codes]
     written = 0
     with connection.cursor() as cursor:
@@ -587,14 +586,38 @@ def _db_setup(p: Province):
                     row = values[i, j]
                     for m, (period, first) in enumerate(months):
                         lines.append(
-                            f"{indicator.pk}\t{unit_ids[i]}\t{period}\t{first}\t\t\t{row[m]:.6f}\t\t\t"
-                            f"approved\timport\t1\t{now}\t{now}"
+                            f"{indicator.pk}\t{unit_ids[i]}\t{period}\t{first}\t{row[m]:.6f}\t{rest}"
                         )
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 copy.write("\n".join(lines) + "\n")
             written += len(lines)
         cursor.execute(f"ANALYZE {table}")
     return round_, written
+
+
+PER_ROW = ("indicator_id", "unit_id", "period", "period_start", "value")
+
+
+def _value_columns(model, fixed: dict[str, str]) -> tuple[str, str]:
+    """COPY's column list (the per-row columns first) and the text of the other columns,
+    the same in every row: ``fixed`` values, else each field's default, else NULL. Read
+    from the model, so that a column the data app adds later needs no change here."""
+    others, texts = [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.attname in PER_ROW:
+            continue
+        if f.attname in fixed:
+            text = fixed[f.attname]
+        elif f.has_default():
+            default = f.get_default()
+            text = "\\N" if default is None else str(default)
+        elif f.null:
+            text = "\\N"
+        else:
+            raise RuntimeError(f"the benchmark cannot fill {model.__name__}.{f.attname}")
+        others.append(f.column)
+        texts.append(text)
+    return ", ".join([*PER_ROW, *others]), "\t".join(texts)
 
 
 # --- the steps of a run ----------------------------------------------------------------

@@ -58,5 +58,9 @@ def as_person(page, person) -> None:
 
 
 def fits(page) -> bool:
-    """Nothing overflows sideways."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """Nothing overflows sideways. A mobile browser widens its layout viewport to what
+    overflows (``innerWidth`` grows with it), so the document is measured against the
+    client width, which stays the device's."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )

@@ -107,3 +107,34 @@ def test_messages_follow_the_accept_language(client):
     en = body(client.get("/api/v1/units", HTTP_ACCEPT_LANGUAGE="en"))["message"]
     assert en == "Sign in, or send a valid API token."
     assert zh != en and any("\u4e00" <= ch <= "\u9fff" for ch in zh)
+
+
+def test_an_unknown_api_path_gets_the_error_body(client, org):
+    for caller in (client, signed_in(org.admin)):
+        response = caller.get("/api/v1/no-such-thing", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert body(response) == {"code": "not_found", "message": "Not found.", "details": []}
+    chinese = client.get("/api/v1/no-such-thing", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert body(chinese)["message"] == "未找到请求的内容。"
+
+
+def test_a_method_an_operation_does_not_take_gets_the_error_body(org):
+    before = Unit.objects.count()
+    response = signed_in(org.admin).put(
+        "/api/v1/units", {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 405
+    assert body(response) == {
+        "code": "method_not_allowed",
+        "message": "This method is not allowed here.",
+        "details": [],
+    }
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert Unit.objects.count() == before
+
+
+def test_pages_keep_their_own_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

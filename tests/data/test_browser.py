@@ -163,8 +163,39 @@ def test_office_pages(page, phone, world):
             (f"/data/quality/{run.pk}/", "quality-run"),
             (f"/data/quality/{run.pk}/units/{org.edu.pk}/", "quality-unit"),
             (f"/data/values/{enr.pk}/", "value"),
+            ("/data/import/", "import"),
+            ("/data/export/", "export"),
+            ("/data/mappings/", "mappings"),
+            ("/data/connectors/", "connectors"),
+            ("/data/connectors/new/", "connector-new"),
         ):
             tab.goto(tab.base_url + path)
             assert tab.locator("main h1").count() == 1, path
             assert fits(tab), (path, suffix)
             shot(tab, f"{name}-{suffix}")
+
+
+def test_import_a_file_at_phone_width_preview_then_confirm(phone, world, tmp_path):
+    org, _lib = world
+    as_person(phone, org.edu_coord)
+    phone.goto(f"{phone.base_url}/data/")
+    phone.click("[data-testid=nav-import]")  # the data pages lead to the import
+    path = tmp_path / "values.csv"
+    path.write_text(
+        "指标编码,单位编码,期间,数值\nENR,edu,202603,520\nCAP,edu,202603,800\n", "gb18030"
+    )
+    phone.set_input_files("input[name=file]", str(path))
+    phone.locator("form:has(input[name=file]) button[type=submit]").click()
+    phone.wait_for_url("**/data/import/jobs/**")
+    preview = phone.locator("[data-testid=import-preview]")
+    assert "520" in preview.inner_text() and DataValue.objects.count() == 2  # only the stored
+    assert fits(phone)
+    shot(phone, "import-preview-phone")
+    phone.click("[data-testid=import-confirm]")
+    phone.locator("[data-testid=import-confirm]").wait_for(state="detached")
+    assert sorted(
+        DataValue.objects.filter(period="202603", source="import").values_list(
+            "indicator__code", "value"
+        )
+    ) == [("CAP", Decimal(800)), ("ENR", Decimal(520))]
+    shot(phone, "import-done-phone")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from govperf.audit.models import AuditEntry
 from govperf.data.models import DataValue
+from tests import shared
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "dhis2"
+SHARED = shared.SHARED / "dhis2"
 
 
 def cli(capsys, *args) -> tuple[int, dict]:
@@ -110,3 +110,50 @@ def test_export_template_needs_unit_and_period(org, lib, tmp_path, capsys, fmt):
     assert code == 0 and out == {"exported": 2, "format": f"template-{fmt}", "file": str(target)}
     code, out = cli(capsys, "export", str(target), "--template")
     assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "suffix"),
+    [("csv", "csv"), ("xlsx", "xlsx"), ("dhis2-json", "json"), ("dhis2-csv", "csv")],
+)
+def test_export_writes_each_format_and_it_imports_back_unchanged(
+    org, lib, tmp_path, capsys, fmt, suffix
+):
+    f = tmp_path / "v.csv"
+    f.write_text(
+        "indicator,unit,period,value,comment\nENR,edu,202603,12,=1+1\nCAP,edu,202603,-3,\n"
+    )
+    assert cli(capsys, "import", str(f))[0] == 0
+    target = tmp_path / f"out.{suffix}"
+    mapping = []
+    if fmt.startswith("dhis2"):  # DHIS2 ids are always mapped: here, each id is our code
+        m = tmp_path / "MAP.csv"
+        m.write_text(
+            "kind,external,code\n"
+            + "".join(f"dataElement,{c},{c}\n" for c in ("ENR", "CAP", "RATE", "USE"))
+            + "orgUnit,edu,edu\n"
+        )
+        mapping = ["--mapping", str(m)]
+    code, out = cli(capsys, "export", str(target), "--format", fmt, "--period", "202603", *mapping)
+    # ENR and CAP, and the formula indicators computed from them: RATE and USE.
+    assert (code, out["exported"], out["format"]) == (0, 4, fmt)
+    if fmt == "dhis2-json":
+        values = json.loads(target.read_text())["dataValues"]
+        assert sorted((v["dataElement"], v["value"]) for v in values) == [
+            ("CAP", "-3"),
+            ("ENR", "12"),
+            ("RATE", "-400"),
+            ("USE", "-800"),
+        ]
+    code, out = cli(capsys, "import", str(target), "--format", fmt, "--dry-run", *mapping)
+    # The computed values are taken as unchanged. A spreadsheet's neutralised comment
+    # ('=1+1) comes back as text, a change to ENR's comment; JSON needs no neutralising.
+    changed = 0 if fmt == "dhis2-json" else 1
+    assert (code, out["ok"], out["created"], out["updated"], out["unchanged"]) == (
+        0,
+        True,
+        0,
+        changed,
+        4 - changed,
+    )
+    assert DataValue.objects.get(indicator=lib.cap).value == -3

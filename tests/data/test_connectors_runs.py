@@ -153,3 +153,18 @@ def test_dispatch_starts_due_connectors_once(org, lib, server):
     dispatch_connectors.call_local()
     dispatch_connectors.call_local()
     assert list(ConnectorRun.objects.values_list("connector__name", "status")) == [("c", "ok")]
+
+
+def test_an_unexpected_failure_is_logged_as_failed_and_retried(org, lib, server, monkeypatch):
+    import requests
+
+    def broken(*args, **kwargs):
+        raise UnicodeError("the client library broke")
+
+    monkeypatch.setattr(requests, "request", broken)
+    connector = make(org, url=server.base + "/v")
+    with pytest.raises(connectors.SourceUnavailable):
+        connectors.run(connector, attempt=1, final=False)
+    run = ConnectorRun.objects.get(connector=connector)
+    assert (run.status, run.message) == ("failed", "UnicodeError: the client library broke")
+    assert run.finished_at is not None

@@ -77,6 +77,27 @@ def values_cover_two_years_by_frequency():
         )
     )
     assert quarters == {"2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"}
+    # Every indicator of the library has its values: the plans' for their units, the rest
+    # kept by the collecting unit's office. Each monthly input from January 2025 to October
+    # 2026 (to September where only the unit that has not entered October reports it).
+    from django.db.models import Count, Max, Min
+
+    from govperf.indicators.models import Indicator
+
+    active = Indicator.objects.filter(is_active=True, current__isnull=False)
+    assert list(active.exclude(pk__in=DataValue.objects.values("indicator_id"))) == []
+    monthly = list(
+        DataValue.objects.filter(
+            indicator__current__frequency="Monthly", indicator__current__formula=""
+        )
+        .values("indicator_id")
+        .annotate(n=Count("period", distinct=True), first=Min("period"), last=Max("period"))
+    )
+    assert len(monthly) == active.filter(current__frequency="Monthly", current__formula="").count()
+    assert {(r["first"], r["n"], r["last"]) for r in monthly} <= {
+        ("202501", 22, "202610"),
+        ("202501", 21, "202609"),
+    }
     sources = set(DataValue.objects.values_list("source", flat=True))
     assert sources == {"form", "api", "import", "formula"}
     # Formula indicators are computed from their inputs, never entered.

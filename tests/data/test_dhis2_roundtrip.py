@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -14,10 +13,11 @@ from govperf.data.exporting import export_values
 from govperf.data.importing import import_file
 from govperf.data.models import DataValue, DataValueOrigin
 from govperf.data.writer import SYSTEM
+from tests import shared
 from tests.data.conftest import make_indicator
 from tests.helpers import make_unit
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "dhis2"
+SHARED = shared.SHARED / "dhis2"
 JSON_FILE = SHARED / "dataValueSet-sample.json"
 CSV_FILE = SHARED / "dataValueSet-sample.csv"
 
@@ -45,40 +45,17 @@ def dhis2_city(org):
         make_unit(code, parent=org.city)
 
 
-def json_content(data: bytes) -> set[tuple]:
+def json_document(data: bytes) -> dict:
+    """The whole document, its values in a canonical order (their order carries no meaning)."""
     doc = json.loads(data)
-    return {
-        (
-            v["dataElement"],
-            v.get("period", doc.get("period")),
-            v.get("orgUnit", doc.get("orgUnit")),
-            v.get("categoryOptionCombo", ""),
-            v.get("attributeOptionCombo", doc.get("attributeOptionCombo", "")),
-            str(v["value"]),
-            v.get("storedBy", ""),
-            v.get("comment", ""),
-            v.get("followup"),
-        )
-        for v in doc["dataValues"]
-    }
+    doc["dataValues"] = sorted(doc["dataValues"], key=lambda v: json.dumps(v, sort_keys=True))
+    return doc
 
 
-def csv_content(data: bytes) -> set[tuple]:
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    return {
-        (
-            r["dataelement"],
-            r["period"],
-            r["orgunit"],
-            r["categoryoptioncombo"],
-            r["attributeoptioncombo"],
-            r["value"],
-            r["storedby"],
-            r["comment"],
-            r["followup"],
-        )
-        for r in rows
-    }
+def csv_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows, in a canonical order."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    return rows[0], sorted(rows[1:])
 
 
 def test_json_file_round_trips_through_the_mapping(dhis2_city):
@@ -90,10 +67,14 @@ def test_json_file_round_trips_through_the_mapping(dhis2_city):
         ("female", "", 2000),
         ("male", "", 1000),
     ]
-    assert set(DataValueOrigin.objects.values_list("stored_by", "followup")) == {("", False)}
+    assert set(
+        DataValueOrigin.objects.values_list("stored_by", "followup", "data_set", "completed_date")
+    ) == {("", False, "VEM58nY22sO", "2019-06-05")}
     exported = export_values(user=SYSTEM, fmt="dhis2-json", mapping_rows=JSON_MAP)
     assert exported.count == 2
-    assert json_content(exported.data) == json_content(data)
+    # Equal in content: the set's data set, period, org unit and completed date, and every
+    # value with every field it had.
+    assert json_document(exported.data) == json_document(data)
 
 
 def test_csv_file_round_trips_through_the_mapping(dhis2_city):
@@ -104,8 +85,19 @@ def test_csv_file_round_trips_through_the_mapping(dhis2_city):
     assert outcome.result.created == 12
     exported = export_values(user=SYSTEM, fmt="dhis2-csv", mapping_rows=CSV_MAP)
     assert exported.count == 12
-    assert csv_content(exported.data) == csv_content(data)
-    assert len(csv_content(data)) == 12
+    # Equal in content: the same header and the same twelve rows, every column (DHIS2's
+    # timestamp too); no byte order mark, which DHIS2 would read as part of a column name.
+    assert not exported.data.startswith(b"\xef\xbb\xbf")
+    assert csv_rows(exported.data) == csv_rows(data)
+    assert len(csv_rows(data)[1]) == 12
+
+
+def test_a_dhis2_csv_export_neutralises_formula_looking_cells(dhis2_city):
+    header, body = CSV_FILE.read_bytes().split(b"\n", 1)
+    data = header + b"\n" + body.replace(b'"comment"', b'"=HYPERLINK(1)"', 1)
+    assert import_file(actor=SYSTEM, stream=data, filename=CSV_FILE.name, mapping_rows=CSV_MAP).ok
+    header, rows = csv_rows(export_values(user=SYSTEM, fmt="dhis2-csv", mapping_rows=CSV_MAP).data)
+    assert sorted(r[8] for r in rows)[:2] == ["'=HYPERLINK(1)", "comment"]
 
 
 def test_rerun_of_a_dhis2_file_creates_nothing(dhis2_city):

@@ -78,7 +78,7 @@ def test_bad_rows_are_all_located_and_nothing_is_written(org, lib):
         (3, "D (value)", "twelve"),
         (4, "A (indicator)", "NOPE"),
         (5, "B (unit)", "nowhere"),
-        (6, "A (indicator)", None),
+        (6, "A (indicator)", "ENR / edu / 202603"),
     ]
     assert "Duplicate of row 2" in next(e.message for e in outcome.result.errors if e.row == 6)
     assert DataValue.objects.count() == 0

@@ -55,9 +55,11 @@ def test_a_unit_in_sight_but_not_writable_is_403_located(org, lib):
             "row": 1,
             "column": "unit",
             "field": "values.1.unit",
-            "value": str(org.edu_p1.pk),
+            "value": "edu-p1",
         }
     ]
+    first = push(client, [one("1", unit="edu-p1")], key="c")
+    assert (first.status_code, first.json()["details"][0]["value"]) == (403, "edu-p1")
     assert list(DataValue.objects.values_list("unit__code", "period")) == [("edu-s1", "202603")]
 
 

@@ -54,8 +54,8 @@ def test_a_submitted_value_is_not_overwritten_but_may_be_repeated(org, lib):
     changed = write_batch(
         batch([(lib.enr, org.edu, "202603", "6")]), actor=org.edu_coord, source="form"
     )
-    assert [e.message for e in changed.errors] == [
-        "The stored value is submitted and can no longer be changed here."
+    assert [(e.row, e.value, e.message) for e in changed.errors] == [
+        (1, "6", "The stored value is submitted and can no longer be changed here.")
     ]
     assert DataValue.objects.get().value == 5
 

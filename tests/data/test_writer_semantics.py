@@ -82,3 +82,28 @@ def test_history_shows_the_creation_then_every_change(org, lib):
         (None, Decimal("12.000000"), "import", "edu_coord", "b1", ""),
     ]
     assert DataValueChange.objects.count() == 1
+
+
+def test_a_formula_value_is_refused_unless_it_says_what_is_computed(org, lib):
+    write_batch(
+        batch([(lib.enr, org.edu, "202603", "30"), (lib.cap, org.edu, "202603", "60")]),
+        actor=org.edu_coord,
+        source="form",
+    )
+    assert DataValue.objects.get(indicator=lib.rate).value == 50
+    before = values()
+    # The computed value given back (an export imported again) is simply unchanged ...
+    same = write_batch(
+        batch([(lib.rate, org.edu, "202603", "50"), (lib.enr, org.edu, "202603", "30")]),
+        actor=org.edu_coord,
+        source="import",
+    )
+    assert same.ok and (same.created, same.updated, same.unchanged) == (0, 0, 2)
+    # ... another number for it is refused, located, and nothing is written.
+    other = write_batch(
+        batch([(lib.enr, org.edu, "202603", "31"), (lib.rate, org.edu, "202603", "51")]),
+        actor=org.edu_coord,
+        source="import",
+    )
+    assert [(e.row, e.column, e.value) for e in other.errors] == [(2, "indicator", lib.rate.pk)]
+    assert values() == before

@@ -35,3 +35,11 @@ def test_scalar_path_equals_array_path(x, ndigits):
     array = round_half_up(np.array([x]), ndigits)[0]
     assert scalar == array
     assert isinstance(scalar, float)
+
+
+def test_out_rounds_an_array_in_place():
+    x = np.array([89.995, -2.5, 1.005, -0.0001, np.nan])
+    got = round_half_up(x, 2, out=x)
+    assert got is x
+    assert x[:4].tolist() == [90.0, -2.5, 1.01, 0.0] and np.isnan(x[4])
+    assert not np.signbit(x[3])

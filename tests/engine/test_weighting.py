@@ -104,6 +104,46 @@ def test_ahp_recovers_the_weights_of_a_consistent_matrix(raw: list[float]) -> No
     assert result.weights.sum() == pytest.approx(1.0)
 
 
+def test_entropy_reproduces_published_examples() -> None:
+    """The textbook entropy weights (p = x ÷ Σx on the raw values) of two published
+    examples, to the 4 decimals printed:
+
+    - Xu (2004), "A note on the subjective and objective integrated approach to
+      determine attribute weights", European Journal of Operational Research 156(2),
+      530–532: 4 alternatives × 4 attributes, weights 0.4630, 0.3992, 0.1378, 0.0000
+      (the last attribute barely varies);
+    - Zavadskas & Podvezko (2016), "Integrated determination of objective criteria
+      weights in MCDM", Int. J. Information Technology & Decision Making 15(2),
+      267–283: weights 0.1146, 0.1981, 0.4185, 0.2689.
+
+    CASES.md names Elsayed et al. (2017), IJETT 46(2), 60–66; its decision matrix
+    could not be retrieved offline, so these two published examples stand in for it.
+    """
+    xu = [[30, 30, 38, 29], [19, 54, 86, 29], [19, 15, 85, 28.9], [68, 70, 60, 29]]
+    assert entropy_weights(xu).round(4).tolist() == [0.4630, 0.3992, 0.1378, 0.0]
+    zp = [[3.0, 100, 10, 7], [2.5, 80, 8, 5], [1.8, 50, 20, 11], [2.2, 70, 12, 9]]
+    assert entropy_weights(zp).round(4).tolist() == [0.1146, 0.1981, 0.4185, 0.2689]
+
+
+def test_critic_reproduces_tus_and_adali() -> None:
+    """Tuş & Aytaç Adalı (2019), "The new combination with CRITIC and WASPAS methods
+    for the time and attendance software selection problem", Opsearch 56(2), 528–538:
+    5 software packages × 6 criteria (price first), CRITIC weights 0.157, 0.249, 0.168,
+    0.121, 0.154, 0.151 as printed (every column min-max normalised as a benefit; the
+    crispyn library's test of the same example pins the same figures).
+    """
+    software = [
+        [5000, 3, 3, 4, 3, 2],
+        [680, 5, 3, 2, 2, 1],
+        [2000, 3, 2, 3, 4, 3],
+        [600, 4, 3, 1, 2, 2],
+        [800, 2, 4, 3, 3, 4],
+    ]
+    weights = critic_weights(software)
+    assert weights.round(3).tolist() == [0.157, 0.249, 0.168, 0.121, 0.154, 0.151]
+    assert weights.sum() == pytest.approx(1.0)
+
+
 def test_entropy_weights_by_hand() -> None:
     """An independent check computed by hand (the published example of Elsayed
     et al. 2017, IJETT 46(2), could not be retrieved here, so no number of theirs

@@ -134,6 +134,21 @@ def test_locking_waits_for_every_decision(world, published):
     assert locked.status == ResultSet.Status.LOCKED
 
 
+def test_locked_results_are_final(world, published):
+    services.lock_results(actor=world.office, result_set=published)
+    # A later computation is kept as a draft to look at, but cannot replace them.
+    later = compute(world, published.round, reason="数据更正").result_set
+    services.review_results(actor=world.office, result_set=later)
+    before = AuditEntry.objects.count()
+    with pytest.raises(Conflict) as caught:
+        services.publish_results(actor=world.office, result_set=later)
+    assert caught.value.code == "locked"
+    later.refresh_from_db()
+    published.refresh_from_db()
+    assert (later.status, published.status) == (ResultSet.Status.REVIEWED, ResultSet.Status.LOCKED)
+    assert AuditEntry.objects.count() == before
+
+
 def test_an_upheld_appeal_recomputes_and_the_new_version_diffs_against_the_published(
     world, published, django_capture_on_commit_callbacks
 ):

@@ -214,3 +214,41 @@ def test_the_round_list_does_not_query_per_round(world):
     with CaptureQueriesContext(connection) as four:
         assert client.get(url).content.decode().count('href="/evaluation/rounds/') >= 4
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_pages_name_components_and_evaluators_by_their_labels(world, published):
+    office, round_ = world.office, published.round
+    progress = get(office, "round", round_.pk).split('data-testid="task-progress"')[1]
+    progress = progress.split("</section>")[0]
+    # The scheme's labels and the evaluator kinds' names, not their codes.
+    assert "<td>目标考核</td><td>expert</td>" in progress
+    assert "<td>领导考评</td><td>superior</td>" in progress
+    assert "<td>goal</td>" not in progress and "<td>leader</td>" not in progress
+    tasks = get(world.org.expert, "tasks")
+    assert "<td>目标考核</td>" in tasks and "<td>goal</td>" not in tasks
+
+
+def test_the_sensitivity_page_opens_on_the_latest_results(world, published):
+    scheme = published.round.scheme_version.scheme
+    page = get(world.office, "scheme_sensitivity", scheme.pk)
+    assert 'data-testid="interval-table"' in page
+    assert f'<option value="{published.pk}" selected>' in page
+    # Groups by name: edu and health are 社会民生类, the county 区县.
+    assert "社会民生类" in page and "区县" in page
+
+
+def test_evaluation_terms_keep_their_own_chinese_words(world):
+    """The same English word means different things in different apps ("rejected" plans
+    are 不予公开, a rejected appeal is 不予支持): the evaluation app's words carry a
+    context, so another app's translation cannot take their place."""
+    from django.utils import translation
+
+    from govperf.evaluation.forms import AdjustmentForm
+    from govperf.evaluation.models import Adjustment, Appeal, ResultSet
+    from govperf.orgs.models import Unit
+
+    with translation.override("zh-hans"):
+        assert str(Appeal.Status.REJECTED.label) == "不予支持"
+        assert str(Adjustment._meta.get_field("kind").verbose_name) == "类型"
+        assert str(ResultSet._meta.get_field("computed_at").verbose_name) == "计算时间"
+        assert str(AdjustmentForm(units=Unit.objects.none()).fields["kind"].label) == "类型"

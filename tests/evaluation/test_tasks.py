@@ -167,3 +167,55 @@ def test_reminders_before_the_deadline_and_when_overdue(
     assert (
         Notification.objects.filter(kind="evaluation.overdue", recipient=world.office).count() == 1
     )
+
+
+def _econ_group(world):
+    """Five departments of one comparable group, two evaluators each, and one department
+    of another group whose evaluators must never be drawn."""
+    from govperf.orgs.models import ComparableGroup
+    from tests.helpers import make_person, make_unit
+
+    econ = ComparableGroup.objects.create(code="econ", name="经济发展类")
+    units, staff = [], {}
+    for i in range(5):
+        unit = make_unit(f"econ{i}", "department", world.org.city, name=f"经济部门{i}")
+        unit.groups.add(econ)
+        units.append(unit)
+        for j in range(2):
+            person = make_person(f"econ{i}_eval{j}", ("evaluator", unit))
+            staff[person.pk] = unit
+    return units, staff
+
+
+def test_peers_are_drawn_at_random_from_the_other_units_of_the_group(world):
+    units, staff = _econ_group(world)
+    world.units = units
+    # Declared before the round: econ1's first evaluator never scores econ0.
+    conflicted = next(p for p, u in staff.items() if u == units[1])
+    services.declare_conflict(
+        actor=type(world.office).objects.get(pk=conflicted), unit=units[0], reason="亲属任职"
+    )
+    draws = []
+    version = None
+    for seed in (1, 2, 3):
+        if version is None:
+            round_ = world.open_round(presets.TCITY, peers_per_unit=3, experts_per_unit=1, seed=1)
+            version = round_.scheme_version
+        else:
+            round_ = services.open_round(
+                actor=world.office, cycle=world.cycle, period="2025", scheme_version=version,
+                units=units, deadline=dt.date(2026, 1, 31), peers_per_unit=3, seed=seed,
+            )  # fmt: skip
+        peers = {}
+        for task in round_.tasks.filter(kind="peer"):
+            peers.setdefault(task.unit_id, set()).add(task.evaluator_id)
+        for unit in units:
+            drawn = peers[unit.pk]
+            # Three of the eight evaluators of the four other units of the group.
+            assert len(drawn) == 3
+            assert all(staff[p] != unit for p in drawn)
+            assert all(staff[p] in units for p in drawn)
+        assert conflicted not in peers[units[0].pk]
+        draws.append(peers)
+    # Seeded, so repeatable, but random: different seeds draw differently.
+    assert draws[0] != draws[1] or draws[0] != draws[2]

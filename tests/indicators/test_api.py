@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from govperf.indicators.models import Indicator, Rubric, Tag
 from tests.helpers import signed_in
@@ -266,3 +266,37 @@ def test_import_errors_are_located(org, api):
     assert body(response)["details"] == [
         {"row": 2, "column": "C (direction)", "value": "sideways", "message": "Not a valid choice."}
     ]
+
+
+def test_export_through_the_api_round_trips_through_the_import(org, api):
+    make_indicator(org.office, "A", name="甲")
+    make_indicator(org.office, "R", name="率", formula="#{A} * 2")
+    reader = signed_in(org.edu_staff)  # every signed-in user may read the library
+
+    xlsx_file = reader.get("/api/v1/indicators/export")
+    csv_file = reader.get("/api/v1/indicators/export?format=csv")
+
+    assert xlsx_file.status_code == 200 and csv_file.status_code == 200
+    assert 'filename="govperf-indicators.xlsx"' in xlsx_file["Content-Disposition"]
+    assert csv_file["Content-Type"].startswith("text/csv")
+    lines = csv_file.content.decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["A", "R"]
+    again = body(
+        api.post(
+            "/api/v1/indicators/import?dry_run=1",
+            {"file": SimpleUploadedFile("i.xlsx", xlsx_file.content)},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    )
+    assert (again["create"], again["update"], again["unchanged"]) == (0, 0, 2)
+    bad = reader.get("/api/v1/indicators/export?format=pdf")
+    assert bad.status_code == 422 and body(bad)["details"][0]["field"]
+
+
+def test_the_import_template_through_the_api(org, api):
+    template = api.get("/api/v1/indicators/import-template")
+    assert template.status_code == 200
+    headers = next(iter(load_workbook(io.BytesIO(template.content)).active.iter_rows(max_row=1)))
+    assert headers[0].value in ("code", "指标编码")
+    refused = signed_in(org.edu_staff).get("/api/v1/indicators/import-template")
+    assert (refused.status_code, body(refused)["code"]) == (403, "forbidden")

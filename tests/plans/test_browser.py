@@ -113,6 +113,16 @@ def test_review_page_and_list(page, phone, world):
         p.goto(p.base_url + f"/plans/{plan.pk}/review/")
         p.locator("[data-testid=act-approve]").wait_for()
     assert fits(phone)
+    # At phone width each item is a card: its name takes the whole width (not a column one
+    # character wide) and each value carries its label.
+    card = phone.locator("[data-testid=plan-items] tbody tr").first
+    name = card.locator("td.cell-indicator")
+    assert name.bounding_box()["width"] > 0.8 * phone.viewport_size["width"] - 40
+    assert phone.locator("[data-testid=plan-items] thead").is_hidden()
+    label = card.locator("td[data-label]").first.evaluate(
+        "td => getComputedStyle(td, '::before').content"
+    )
+    assert label.strip('"') in ("Period", "期间")
     shot(page, "plans-review")
     shot(phone, "plans-review-phone")
     page.goto(page.base_url + "/plans/")

@@ -242,3 +242,95 @@ def test_the_template_and_the_api(org, lib, cycle):
         "remove": 0,
         "imported": True,
     }
+
+
+def test_export_and_template_through_the_api(org, lib, cycle, plan):
+    client = signed_in(org.edu_coord)
+
+    exported = client.get(f"/api/v1/plans/{plan.pk}/export", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert exported.status_code == 200
+    assert exported["Content-Type"] == importing_xlsx()
+    assert 'filename="govperf-plan-edu-2026.xlsx"' in exported["Content-Disposition"]
+    assert check(org, exported.content).summary() == {
+        "rows": 6,
+        "plans": 1,
+        "create": 0,
+        "update": 0,
+        "remove": 0,
+    }
+    template = client.get("/api/v1/plan-imports/template", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    headers = next(
+        load_workbook(io.BytesIO(template.content)).worksheets[0].iter_rows(values_only=True)
+    )
+    assert headers[:4] == ("单位编码", "考核周期", "指标编码", "指标名称")
+    # Another unit's plan is out of sight: not found, in the one error body.
+    other = signed_in(org.health_leader).get(f"/api/v1/plans/{plan.pk}/export")
+    assert (other.status_code, other.json()["code"]) == (404, "not_found")
+    # Reading roles without a plan to edit get no template.
+    refused = signed_in(org.expert).get("/api/v1/plan-imports/template")
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+
+
+def importing_xlsx() -> str:
+    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_the_command_line_exports_imports_and_writes_the_template(
+    org, lib, cycle, plan, tmp_path, capsys
+):
+    from django.core.management import call_command
+
+    exported = tmp_path / "plan.xlsx"
+    call_command("plans", "export", "edu", "2026", str(exported))
+    assert json.loads(capsys.readouterr().out) == {
+        "plan": plan.pk,
+        "items": 6,
+        "file": str(exported),
+    }
+
+    call_command("plans", "import", str(exported), "--user", org.edu_coord.username, "--dry-run")
+    assert json.loads(capsys.readouterr().out) == {
+        "dry_run": True,
+        "rows": 6,
+        "plans": 1,
+        "create": 0,
+        "update": 0,
+        "remove": 0,
+    }
+
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(xlsx([GOOD[0]]))
+    call_command("plans", "import", str(good), "--user", org.edu_coord.username)
+    out = json.loads(capsys.readouterr().out)
+    assert (out["dry_run"], out["update"], out["remove"]) == (False, 1, 5)
+    assert list(plan.items.values_list("target__indicator__code", "weight")) == [
+        ("GDP", Decimal(60))
+    ]
+
+    template = tmp_path / "template.xlsx"
+    call_command("plans", "template", str(template))
+    assert json.loads(capsys.readouterr().out)["template"] == "plans"
+    assert load_workbook(io.BytesIO(template.read_bytes())).worksheets[0].max_row == 2
+
+
+def test_the_command_line_reports_located_errors_and_writes_nothing(
+    org, lib, cycle, plan, tmp_path, capsys
+):
+    from django.core.management import call_command
+
+    before = list(plan.items.values_list("pk", "weight"))
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsx([["edu", "2026", "GDP", "2026", "abc", "是", "5", "6", "7", "", ""]]))
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("plans", "import", str(bad), "--user", org.edu_coord.username)
+
+    assert exited.value.code == 1
+    errors = json.loads(capsys.readouterr().out)["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "E (权重)")]
+    assert list(plan.items.values_list("pk", "weight")) == before
+    # Someone who may not edit the unit's plan changes nothing either.
+    with pytest.raises(SystemExit):
+        call_command("plans", "import", str(bad), "--user", org.health_leader.username)
+    assert list(plan.items.values_list("pk", "weight")) == before

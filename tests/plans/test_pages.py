@@ -168,13 +168,29 @@ def test_review_page_shows_findings_comments_and_diff(org, lib, plan):
         actor=org.edu_coord, plan=plan, reason_kind="policy", reason="上级政策调整"
     )
     item = plan.items.get(target__indicator=lib.gdp)
-    services.update_item(actor=org.edu_coord, item=item, expected_version=None, target_value="5.5")
+    was_core = item.is_core
+    services.update_item(
+        actor=org.edu_coord,
+        item=item,
+        expected_version=None,
+        target_value="5.5",
+        is_core=not was_core,
+    )
     services.submit_plan(actor=org.edu_coord, plan=plan)
 
     page = html(signed_in(org.office).get(f"/plans/{plan.pk}/review/"))
 
     assert 'data-testid="plan-diff"' in page and "上级政策调整" in page
-    assert re.search(r'diff-old">6</span> → <strong>5.5</strong>', page)
+    assert re.search(r'target <span class="diff-old">6</span> → <strong>5.5</strong>', page)
+    flags = ("yes", "no") if was_core else ("no", "yes")
+    assert (
+        f'core KPI <span class="diff-old">{flags[0]}</span> → <strong>{flags[1]}</strong>' in page
+    )
+    # The field names are words of the page's language, not the stored keys.
+    chinese = html(
+        signed_in(org.office).get(f"/plans/{plan.pk}/review/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    )
+    assert re.search(r'目标值 <span class="diff-old">6</span> → <strong>5.5</strong>', chinese)
     assert 'data-testid="plan-findings"' in page and 'data-testid="plan-comments"' in page
 
 

@@ -20,6 +20,34 @@ def AuditContextMiddleware(get_response):
     return middleware
 
 
+def ApiErrorBodyMiddleware(get_response):
+    """Give the API's one error body to what never reaches an API operation: a path that
+    does not exist under /api/ (404) and a method an operation does not take (405)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from django.utils.translation import gettext as _
+
+            if response.status_code == 404:
+                code, message = "not_found", _("Not found.")
+            else:
+                code, message = "method_not_allowed", _("This method is not allowed here.")
+            body = JsonResponse(
+                {"code": code, "message": message, "details": []}, status=response.status_code
+            )
+            if response.has_header("Allow"):
+                body["Allow"] = response["Allow"]
+            return body
+        return response
+
+    return middleware
+
+
 def RejectNulMiddleware(get_response):
     """Refuse a NUL character anywhere in the query or a text body.
 

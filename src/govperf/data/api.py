@@ -173,12 +173,20 @@ def _push_batch(request: HttpRequest, payload: PushIn) -> ValueBatch:
     )
 
 
-def _located(details: list[ErrorDetail]) -> list[dict[str, Any]]:
-    """Errors of the writer name the item (its index in ``values``) and the field."""
+def _located(details: list[ErrorDetail], items: list | None = None) -> list[dict[str, Any]]:
+    """Errors of the writer name the item (its index in ``values``) and the field; an
+    indicator or unit is quoted by the code the client sent, not our internal id."""
     out = []
     for d in details:
         if d.row is not None and d.column and not d.field:
             d.field = f"values.{d.row}.{d.column}"
+        if (
+            items is not None
+            and d.column in ("indicator", "unit")
+            and d.row is not None
+            and 0 <= d.row < len(items)
+        ):
+            d.value = getattr(items[d.row], d.column)
         out.append(d.as_dict())
     return out
 
@@ -225,7 +233,7 @@ def push_values(
         result = services.push_values(actor=user, batch=batch, batch_id=f"api-{claimed.pk}")
     except DomainError as exc:
         body = exc.as_dict()
-        body["details"] = _located(exc.details)
+        body["details"] = _located(exc.details, payload.values)
         idempotency.finish(claimed, exc.status, body)
         return HttpResponse(
             json.dumps(body, ensure_ascii=False), status=exc.status, content_type="application/json"
@@ -236,7 +244,7 @@ def push_values(
     body = {
         "batch": result.batch_id,
         **result.counts(),
-        "warnings": _located(result.warnings),
+        "warnings": _located(result.warnings, payload.values),
     }
     idempotency.finish(claimed, 200, body)
     return body

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from govperf.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from govperf.data import locks, selectors, services, workflow
 from govperf.data.batch import ValueBatch
+from govperf.data.exchange import jobs
 from govperf.data.forms import CommentForm, CorrectionForm, EvidenceForm
 from govperf.data.models import CorrectionRequest, DataValue
 from govperf.data.validation import validate_batch
@@ -70,6 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_office": office,
         "can_rules": policy.unit_scope(user, Action.MANAGE_LIBRARY).everything,
         "can_quality": policy.can(user, Action.VIEW_QUALITY),
+        "can_import": jobs.may_import(user),
+        "can_exchange": policy.can(user, Action.IMPORT_DATA),
         "pending_corrections": selectors.corrections(
             user, status=CorrectionRequest.Status.PENDING
         ).count()

@@ -6,6 +6,7 @@ import json
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govperf.data.exchange.mapping import KINDS
 from govperf.data.importing import FORMATS
@@ -57,7 +58,7 @@ class ExportForm(forms.Form):
 
 class MappingForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[(k, CodeMapping.Kind(k).label) for k in KINDS]
+        label=pgettext_lazy("data", "Kind"), choices=[(k, CodeMapping.Kind(k).label) for k in KINDS]
     )
     external = forms.CharField(label=_("External id"), max_length=100)
     code = forms.CharField(label=_("Our code"), max_length=64, required=False)
@@ -71,7 +72,7 @@ class MappingFileForm(forms.Form):
 
 class ConnectorForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Connector.Kind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("data", "Kind"), choices=Connector.Kind.choices)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     minute = forms.CharField(label=_("Minute"), max_length=64, initial="0")
     hour = forms.CharField(label=_("Hour"), max_length=64, initial="2")

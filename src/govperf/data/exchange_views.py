@@ -49,7 +49,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     from govperf.data import conf
 
     jobs.require_import(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    initial = {k: request.GET[k][:64] for k in ("unit", "period") if request.GET.get(k)}
+    form = ImportForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -176,6 +176,8 @@ def _rows(qs) -> Iterator[dict[str, Any]]:
         "origin__stored_by",
         "origin__followup",
         "origin__last_updated",
+        "origin__data_set",
+        "origin__completed_date",
         "pk",
     )
     for row in qs.values_list(*fields).iterator(chunk_size=5000):
@@ -281,6 +283,8 @@ def _dhis2(qs, fmt: str, mapping_rows) -> tuple[bytes, int]:
                 "last_updated": r["origin__last_updated"] or "",
                 "comment": r["comment"],
                 "followup": r["origin__followup"],
+                "data_set": r["origin__data_set"] or "",
+                "completed": r["origin__completed_date"] or "",
             }
         )
     data = dhis2.write_json(records) if fmt == "dhis2-json" else dhis2.write_csv_file(records)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govperf.data.models import ValidationRule
 from govperf.data.validation import JUMP_COMPARE, OPERATORS
@@ -61,7 +62,11 @@ class CorrectionForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=(("approve", _("Approve and apply")), ("reject", _("Reject"))),
+        choices=(
+            ("approve", _("Approve and apply")),
+            # A context: "Reject" alone is translated for other apps' workflows.
+            ("reject", pgettext_lazy("correction request", "Reject")),
+        ),
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
@@ -82,7 +87,9 @@ class EvidenceForm(forms.Form):
 class RuleForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=64)
     name = forms.CharField(label=_("Name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=ValidationRule.Kind.choices)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("data", "Kind"), choices=ValidationRule.Kind.choices
+    )
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None)
     severity = forms.ChoiceField(label=_("Severity"), choices=ValidationRule.Severity.choices)
     min = forms.CharField(label=_("Minimum"), max_length=40, required=False)

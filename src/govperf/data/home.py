@@ -12,6 +12,8 @@ def home_cards(user) -> list[Card]:
     links = []
     if policy.can(user, Action.ENTER_DATA):
         links.append(Link(_("Enter data"), reverse("data:home"), "pencil"))
+    if policy.can(user, Action.ENTER_DATA) or policy.can(user, Action.IMPORT_DATA):
+        links.append(Link(_("Import a file"), reverse("data:import"), "upload"))
     if policy.can(user, Action.APPROVE_DATA):
         waiting = sum(row["n"] for row in selectors.approval_queue(user))
         links.append(

@@ -162,12 +162,15 @@ def count_rows(stream: IO[bytes], fmt: str) -> int:
         stream.seek(0)
         return lines
     if fmt == "xlsx":
-        from openpyxl import load_workbook
+        from govperf.data.exchange.xlsx import XlsxError, open_workbook
 
         try:
-            sheet = load_workbook(stream, read_only=True).worksheets[0]
-            rows = sheet.max_row or 0
-        except Exception:  # a broken file is refused, with its reason, by the import itself
+            workbook = open_workbook(stream)
+            try:
+                rows = workbook.dimension_rows()
+            finally:
+                workbook.close()
+        except (XlsxError, KeyError, ValueError):  # refused, with its reason, by the import
             rows = 0
         stream.seek(0)
         return rows

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 AMOUNT = {"max_digits": 24, "decimal_places": 6}
 
@@ -55,7 +56,7 @@ class DataValue(models.Model):
     attribute = models.CharField(_("attribute"), max_length=64, blank=True, default="")
     value = models.DecimalField(_("value"), null=True, blank=True, **AMOUNT)
     level = models.CharField(_("rubric level"), max_length=64, blank=True, default="")
-    comment = models.TextField(_("comment"), blank=True, default="")
+    comment = models.TextField(pgettext_lazy("data value", "comment"), blank=True, default="")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -186,7 +187,7 @@ class ValidationRule(models.Model):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("data", "kind"), max_length=16, choices=Kind.choices)
     indicator = models.ForeignKey(
         "indicators.Indicator",
         on_delete=models.PROTECT,
@@ -287,7 +288,7 @@ class CorrectionRequest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         APPROVED = "approved", _("approved and applied")
-        REJECTED = "rejected", _("rejected")
+        REJECTED = "rejected", pgettext_lazy("data", "rejected")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
     data_value = models.ForeignKey(
@@ -514,7 +515,7 @@ class QualityFlag(models.Model):
     run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="flags")
     result = models.ForeignKey(QualityResult, on_delete=models.CASCADE, related_name="flags")
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("data", "kind"), max_length=16, choices=Kind.choices)
     data_value = models.ForeignKey(
         DataValue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -541,7 +542,8 @@ class QualityFlag(models.Model):
 
 class DataValueOrigin(models.Model):
     """What another system said about a value beyond its number: DHIS2's ``storedBy``,
-    ``followup`` and ``lastUpdated``, kept so that an export gives them back unchanged.
+    ``followup`` and ``lastUpdated``, and the ``dataSet`` and ``completedDate`` of the
+    set it came in, kept so that an export gives them back unchanged.
 
     Written by ``data.writer`` only for batches that carry them (DHIS2 imports).
     """
@@ -553,6 +555,8 @@ class DataValueOrigin(models.Model):
     # None: the file did not say.
     followup = models.BooleanField(_("follow-up"), null=True, blank=True)
     last_updated = models.CharField(_("last updated"), max_length=40, blank=True, default="")
+    data_set = models.CharField(_("data set"), max_length=64, blank=True, default="")
+    completed_date = models.CharField(_("completed"), max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("value origin")
@@ -576,7 +580,7 @@ class CodeMapping(models.Model):
         CATEGORY_OPTION_COMBO = "categoryOptionCombo", _("category option combo → disaggregation")
         ATTRIBUTE_OPTION_COMBO = "attributeOptionCombo", _("attribute option combo → attribute")
 
-    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("data", "kind"), max_length=24, choices=Kind.choices)
     external = models.CharField(_("external id"), max_length=100)
     code = models.CharField(_("our code"), max_length=64, blank=True, default="")
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
@@ -679,12 +683,12 @@ class Connector(models.Model):
         CSV = "csv", _("CSV")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("data", "kind"), max_length=8, choices=Kind.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("owner"),
+        verbose_name=pgettext_lazy("data", "owner"),
         help_text=_("Told when a run fails."),
     )
     is_active = models.BooleanField(_("active"), default=True)

@@ -14,6 +14,7 @@ from govperf.core.forms import apply_errors
 from govperf.data import conf, selectors, services, statistics
 from govperf.data.forms import QualityRunForm
 from govperf.data.models import QualityFlag, QualityRun
+from govperf.data.templatetags.data_extras import unit_label
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
 
@@ -61,9 +62,13 @@ def _chart(results) -> dict:
     """Bar chart of the scores, worst first."""
     rows = [r for r in results if r.score is not None][:40]
     return {
-        "grid": {"left": 160, "right": 20, "top": 10, "bottom": 30},
+        "grid": {"left": 8, "right": 20, "top": 10, "bottom": 30, "containLabel": True},
         "xAxis": {"type": "value", "min": 0, "max": 100},
-        "yAxis": {"type": "category", "inverse": True, "data": [r.unit.name for r in rows]},
+        "yAxis": {
+            "type": "category",
+            "inverse": True,
+            "data": [unit_label(r.unit) for r in rows],
+        },
         "series": [{"type": "bar", "data": [round(r.score, 1) for r in rows]}],
         "tooltip": {"trigger": "axis"},
     }
@@ -104,8 +109,8 @@ def quality_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     if result is not None and result.benford_n:
         n = result.benford_n
         benford = {
-            "legend": {"data": [_("observed"), _("Benford")]},
-            "grid": {"left": 40, "right": 10, "top": 30, "bottom": 30},
+            "legend": {"data": [_("observed"), _("Benford")], "top": 0, "left": "center"},
+            "grid": {"left": 40, "right": 10, "top": 40, "bottom": 30},
             "xAxis": {"type": "category", "data": [str(d) for d in range(1, 10)]},
             "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
             "series": [

@@ -467,7 +467,7 @@ def results(user, run: QualityRun) -> QuerySet[QualityResult]:
     scope = policy.unit_scope(user, Action.VIEW_QUALITY)
     return (
         run.results.filter(scope.q("unit__"))
-        .select_related("unit")
+        .select_related("unit__parent")
         .annotate(flag_count=Count("flags"))
         .order_by("score", "unit__path")
     )
@@ -478,7 +478,7 @@ def flags(
 ) -> QuerySet[QualityFlag]:
     scope = policy.unit_scope(user, Action.VIEW_QUALITY)
     qs = run.flags.filter(scope.q("unit__")).select_related(
-        "unit", "indicator__current", "data_value"
+        "unit__parent", "indicator__current", "data_value"
     )
     if unit is not None:
         qs = qs.filter(unit=unit)

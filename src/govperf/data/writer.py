@@ -99,9 +99,12 @@ STAGE_COLUMNS = (
     "stored_by",
     "followup",
     "last_updated",
+    "data_set",
+    "completed",
 )
 # Columns that may be absent (NULL): comment (keep the stored one) and DHIS2's extras.
-NULLABLE = {"comment", "stored_by", "followup", "last_updated"}
+ORIGIN = ("stored_by", "followup", "last_updated", "data_set", "completed")
+NULLABLE = {"comment", *ORIGIN}
 TABLES = ("stage", "res", "ind", "unit", "per", "level", "lock", "free", "fix")
 
 
@@ -327,7 +330,8 @@ class WriteSession:
 
         ``cols``: ``indicator, unit, period, value`` and optionally ``level``, ``comment``
         (``None``: keep stored comments), ``category``, ``attribute`` and DHIS2's
-        ``stored_by``, ``followup``, ``last_updated``.
+        ``stored_by``, ``followup``, ``last_updated`` and their set's ``data_set`` and
+        ``completed`` date.
         """
         self._set_mode("code")
         n = len(numbers)
@@ -335,9 +339,7 @@ class WriteSession:
             return
         if self._keep_comments is None:
             self._keep_comments = cols.get("comment") is None
-        origin = {
-            name: cols.get(name) or None for name in ("stored_by", "followup", "last_updated")
-        }
+        origin = {name: cols.get(name) or None for name in ORIGIN}
         self._has_origin = self._has_origin or any(v is not None for v in origin.values())
         self._stage_columns(
             n,
@@ -660,8 +662,24 @@ class WriteSession:
             if bad:
                 cur.execute(f"UPDATE {res} SET problem = {BAD_NUMBER * OTHER} WHERE {bad_number}")
             self._clean = int(clean or 0) - int(bad or 0)
+            self._clean += self._accept_computed(cur)
             if self.pg:
                 cur.execute(f"ANALYZE {res}")
+
+    def _accept_computed(self, cur) -> int:
+        """Rows of a formula indicator that say exactly what is stored (an export imported
+        back) are accepted as unchanged; only a different value is refused."""
+        from govperf.data.models import DataValue
+
+        if not any(i.formula for i in self._indicators.values()) or self.source == "formula":
+            return 0
+        res = self.t["res"]
+        cur.execute(
+            f"UPDATE {res} SET problem = NULL WHERE problem = {FORMULA * OTHER}"
+            f" AND EXISTS (SELECT 1 FROM {DataValue._meta.db_table} d"
+            f" WHERE {self._key_join(s=res)} AND NOT {self._changed(s=res)})"
+        )
+        return max(cur.rowcount, 0)
 
     def _plain(self, column: str) -> str:
         # "$" is the end of the text in PostgreSQL; Python's re (SQLite's REGEXP) needs "\Z".
@@ -719,7 +737,7 @@ class WriteSession:
         formula = "li.formula" if self.source != "formula" else "FALSE"
         origin = (
             ", s.stored_by, CASE lower(s.followup) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE"
-            " END AS followup, s.last_updated"
+            " END AS followup, s.last_updated, s.data_set, s.completed"
             if self._has_origin
             else ""
         )
@@ -988,12 +1006,15 @@ class WriteSession:
             "SELECT row, MIN(row) OVER (PARTITION BY indicator_id, unit_id, period, category,"
             f" attribute) AS first FROM {res} WHERE problem IS NULL"
         )
+        # The key as the source gave it, so that the error quotes what is repeated.
         return self._located(
-            f"SELECT row, first FROM ({inner}) x WHERE row > first",
+            f"SELECT x.row, x.first, st.ind, st.unit, st.period, st.category, st.attribute"
+            f" FROM ({inner}) x JOIN {self.t['stage']} st ON st.row = x.row WHERE x.row > x.first",
             f"SELECT COUNT(*) FROM ({inner}) x WHERE row > first",
-            lambda row, first: ErrorDetail(
+            lambda row, first, *key: ErrorDetail(
                 row=row,
                 column=self._label("indicator"),
+                value=" / ".join(str(k) for k in key if k),
                 message=_(
                     "Duplicate of row %(row)d (same indicator, unit, period and disaggregation)."
                 )
@@ -1044,19 +1065,20 @@ class WriteSession:
         room = self._room
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT s.row, d.status {sql} ORDER BY s.row LIMIT %s", [*params, room + 1]
+                f"SELECT s.row, d.status, s.value, s.level {sql} ORDER BY s.row LIMIT %s",
+                [*params, room + 1],
             )
             found = cur.fetchall()
             total = len(found)
             if total > room:
                 cur.execute(f"SELECT COUNT(*) {sql}", params)
                 total = int(cur.fetchone()[0])
-        for row, status in found[:room]:
+        for row, status, value, level in found[:room]:
             self.result.errors.append(
                 ErrorDetail(
                     row=row,
                     column=self._label("value"),
-                    value=None,
+                    value=level or _number_text(value) or None,
                     message=_("The stored value is %(status)s and can no longer be changed here.")
                     % {"status": labels.get(status, status)},
                 )
@@ -1293,12 +1315,15 @@ class WriteSession:
         dv, og = DataValue._meta.db_table, DataValueOrigin._meta.db_table
         with connection.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {og} (data_value_id, stored_by, followup, last_updated)"
-                f" SELECT d.id, COALESCE(s.stored_by, ''), s.followup, COALESCE(s.last_updated, '')"
+                f"INSERT INTO {og} (data_value_id, stored_by, followup, last_updated, data_set,"
+                " completed_date)"
+                f" SELECT d.id, COALESCE(s.stored_by, ''), s.followup, COALESCE(s.last_updated, ''),"
+                " COALESCE(s.data_set, ''), COALESCE(s.completed, '')"
                 f" FROM {self.t['res']} s JOIN {dv} d ON {self._key_join()}"
                 " WHERE s.problem IS NULL"
                 " ON CONFLICT (data_value_id) DO UPDATE SET stored_by = EXCLUDED.stored_by,"
-                " followup = EXCLUDED.followup, last_updated = EXCLUDED.last_updated"
+                " followup = EXCLUDED.followup, last_updated = EXCLUDED.last_updated,"
+                " data_set = EXCLUDED.data_set, completed_date = EXCLUDED.completed_date"
             )
 
     def _recompute(self) -> None:

@@ -158,8 +158,9 @@ class Demo:
             "plan__unit", "target__indicator__current__rubric"
         ):
             plans[item.plan.unit].append(item.target)
-        for unit, targets in sorted(plans.items(), key=lambda kv: kv[0].path):
-            self._generate(unit, targets)
+        extra = self._unplanned(plans)
+        for unit in sorted(set(plans) | set(extra), key=lambda u: u.path):
+            self._generate(unit, plans.get(unit, []), extra=extra.get(unit, []))
         self._slips()
         self._write()
         self._workflow()
@@ -235,10 +236,44 @@ class Demo:
 
     # --- values ----------------------------------------------------------------------------------
 
-    def _generate(self, unit: Unit, targets: list[Target]) -> None:
+    def _unplanned(self, plans: dict[Unit, list[Target]]) -> dict[Unit, list[Indicator]]:
+        """Library indicators no plan asks for (nor any plan's formula reads): they get their
+        two years of values too, kept by the office section (办公室) of the unit that collects
+        them — or by that unit when it has no section. (Their counts are then a set of their
+        own, too few for a digit test, as in most units.)"""
+        planned = {t.indicator.code for targets in plans.values() for t in targets}
+        reads: set[str] = set()
+        for targets in plans.values():
+            for t in targets:
+                if t.indicator.current and t.indicator.current.formula:
+                    reads |= {r.code for r in references(parse(t.indicator.current.formula))}
+        out: dict[Unit, list[Indicator]] = defaultdict(list)
+        library = (
+            Indicator.objects.filter(is_active=True, current__collecting_unit__isnull=False)
+            .select_related("current__collecting_unit", "current__rubric")
+            .order_by("code")
+        )
+        keeper: dict[int, Unit] = {}
+        for ind in library:
+            if ind.code in planned or ind.code in reads:
+                continue
+            unit = ind.current.collecting_unit
+            if unit.pk not in keeper:
+                keeper[unit.pk] = (
+                    Unit.objects.filter(parent=unit, kind="section", is_active=True)
+                    .order_by("code")
+                    .first()
+                    or unit
+                )
+            out[keeper[unit.pk]].append(ind)
+        return out
+
+    def _generate(self, unit: Unit, targets: list[Target], extra: list[Indicator] = ()) -> None:
         rng = self.rng
         by_code = {t.indicator.code: t for t in targets}
         wanted: dict[str, Indicator] = {t.indicator.code: t.indicator for t in targets}
+        for ind in extra:
+            wanted.setdefault(ind.code, ind)
         # The inputs of the plan's formulas, however deep.
         pending = [i for i in wanted.values() if i.current and i.current.formula]
         ratios: dict[str, tuple[str, str, float, Indicator]] = {}
@@ -273,11 +308,14 @@ class Demo:
             base = DEFAULT_SCALE.get(uom, 1000)
             levels[code] = base * spread[n] / 3.16
         numerators: dict[str, tuple[str, float]] = {}
-        for formula_code, (a, b, factor, _ind) in ratios.items():
+        for formula_code, (a, b, factor, ind) in ratios.items():
             target = by_code.get(formula_code)
-            if a not in wanted or b not in wanted or target is None or target.target is None:
+            aim = float(target.target) if target is not None and target.target is not None else None
+            if aim is None and ind.current.unit_of_measure == "%":
+                aim = rng.uniform(85, 97)  # a rate no plan sets: around what such rates reach
+            if a not in wanted or b not in wanted or aim is None:
                 continue
-            share = float(target.target) / factor
+            share = aim / factor
             if wanted[a].current.unit_of_measure in WHOLE and share > 1:
                 continue
             numerators[a] = (b, share)
@@ -628,7 +666,7 @@ class Demo:
                         new_level=v.level,
                         old_status="draft",
                         new_status="submitted",
-                        reason="submitted",
+                        reason="报送审核",
                         actor=coord,
                         changed_at=v.submitted_at,
                     )
@@ -645,7 +683,7 @@ class Demo:
                             new_level=v.level,
                             old_status="submitted",
                             new_status="approved",
-                            reason="approved",
+                            reason="审核通过",
                             actor=leader,
                             changed_at=v.approved_at,
                         )

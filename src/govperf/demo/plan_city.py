@@ -142,6 +142,11 @@ class Demo:
         self.coords = {
             p.username.split(".")[0]: p for p in Person.objects.filter(username__endswith=".coord")
         }
+        # The named demo account drafts its department's plan, so that it has something to do.
+        named = Person.objects.filter(username="coordinator").first()
+        if named is not None:
+            for m in named.memberships.filter(role="unit_coordinator").select_related("unit"):
+                self.coords[m.unit.code] = named
         self.unit_goals: dict[tuple[str, str], Goal] = {}
         self.plans: dict[str, Plan] = {}
 
@@ -382,7 +387,9 @@ class Demo:
 
     def _plan(self, dept: Unit, picked: list[Indicator], common: list[Target]) -> None:
         coord = self.coords[dept.code]
-        qualitative = [t for t in common if t.indicator_version.kind == "qualitative"][:1]
+        qualitative = [t for t in common if t.indicator_version.kind == "qualitative"]
+        # A department with little of its own (a small bureau) takes both qualitative ones.
+        qualitative = qualitative[: 1 if len(picked) > 1 else 2]
         shared = [t for t in common if t.indicator_version.kind != "qualitative"]
         room = 12 - len(qualitative)
         own = picked[: max(room - len(shared), 5 - len(qualitative) - len(shared), 0)]

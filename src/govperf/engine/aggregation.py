@@ -40,28 +40,31 @@ def aggregate_periods(values: FloatArray, methods: Sequence[str]) -> FloatArray:
     """
     n, k, t = values.shape
     groups = _method_columns(tuple(methods))
-    total = np.empty((0, 0))
     if any(method in ("sum", "mean") for method, _ in groups):
-        # einsum reduces a short period axis several times faster than sum(); each
-        # cell's total still depends on its own periods only (tested row by row).
-        total = np.einsum("ijk->ij", values)
-    out = np.empty((n, k))
+        # Every column's total at once: einsum reduces a short period axis several times
+        # faster than sum(), and each cell's total depends on its own periods only (tested
+        # row by row). Sum columns keep it as it is; the others are overwritten below.
+        out = np.einsum("ijk->ij", values)
+    else:
+        out = np.empty((n, k))
     for method, cols in groups:
-        if method == "sum":
-            result = total[:, cols]
-        elif method == "mean":
-            result = total[:, cols] / t
+        if method == "mean":
+            out[:, cols] /= t
         elif method == "last":
-            result = values[:, cols, -1]
+            out[:, cols] = values[:, cols, -1]
         elif method == "max":
-            result = values[:, cols].max(axis=-1)
-        else:
-            result = values[:, cols].min(axis=-1)
-        # The plain forms propagate NaN; only cells with a missing period are redone.
-        gap_i, gap_j = np.nonzero(np.isnan(result))
-        if len(gap_i):
-            result[gap_i, gap_j] = _skip_missing(values[gap_i, cols[gap_j]], method)
-        out[:, cols] = result
+            out[:, cols] = values[:, cols].max(axis=-1)
+        elif method == "min":
+            out[:, cols] = values[:, cols].min(axis=-1)
+    # The plain forms propagate NaN: only cells with a missing period are redone, found
+    # in one pass over every column.
+    gap_i, gap_j = np.nonzero(np.isnan(out))
+    if len(gap_i):
+        for method, cols in groups:
+            mine = np.isin(gap_j, cols)
+            if mine.any():
+                i, j = gap_i[mine], gap_j[mine]
+                out[i, j] = _skip_missing(values[i, j], method)
     return out
 
 

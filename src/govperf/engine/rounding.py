@@ -22,13 +22,17 @@ _NOISE_SCALE = 10.0**_NOISE_DECIMALS
 @overload
 def round_half_up(x: float, ndigits: int = 2) -> float: ...
 @overload
-def round_half_up(x: npt.NDArray[np.float64], ndigits: int = 2) -> npt.NDArray[np.float64]: ...
+def round_half_up(
+    x: npt.NDArray[np.float64], ndigits: int = 2, *, out: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.float64]: ...
 
 
-def round_half_up(x, ndigits: int = 2):
+def round_half_up(x, ndigits: int = 2, *, out=None):
     """Round half away from zero to ``ndigits`` decimals.
 
-    Works on a float or an array (NaN stays NaN).
+    Works on a float or an array (NaN stays NaN). ``out``, a float64 array of the
+    same shape (``x`` itself allowed), receives the result of an array: rounding a
+    province's values in place spares allocating arrays as large as it.
 
     Examples
     --------
@@ -40,16 +44,30 @@ def round_half_up(x, ndigits: int = 2):
     -3.0
     """
     scale = 10.0**ndigits
-    if isinstance(x, (float, int)) and not isinstance(x, bool):
+    if out is None and isinstance(x, (float, int)) and not isinstance(x, bool):
         return _round_scalar(float(x), scale)
     arr = np.asarray(x, dtype=np.float64)
-    scaled = np.round(arr * scale, _NOISE_DECIMALS)
-    out = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / scale
+    # out= keeps 0-d inputs arrays too (a ufunc returns a scalar for them otherwise).
+    work = np.empty_like(arr) if out is None else out
+    # np.round(arr * scale, 6) step by step, in place: the same float operations
+    # (multiply, rint, divide).
+    np.multiply(arr, scale, out=work)
+    work *= _NOISE_SCALE
+    np.rint(work, out=work)
+    work /= _NOISE_SCALE
+    # sign × floor(|scaled| + 0.5), in place: negating where the sign bit is set gives
+    # the same float as multiplying by the sign.
+    negative = np.signbit(work)
+    np.abs(work, out=work)
+    work += 0.5
+    np.floor(work, out=work)
+    np.negative(work, out=work, where=negative)
+    work /= scale
     # -0.0 reads badly in JSON and reports.
-    out = out + 0.0
-    if out.ndim == 0:
-        return float(out)
-    return out
+    work += 0.0
+    if out is None and work.ndim == 0:
+        return float(work)
+    return work
 
 
 def _round_scalar(x: float, scale: float) -> float:

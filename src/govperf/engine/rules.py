@@ -144,7 +144,8 @@ class HigherBetter(Rule):
     @staticmethod
     def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
         target = np.array([r.target for r in rules])
-        return np.clip(actual / target, 0.0, 1.0)
+        out = actual / target
+        return np.clip(out, 0.0, 1.0, out=out)
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None
@@ -177,11 +178,14 @@ class LowerBetter(Rule):
     @staticmethod
     def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
         target = np.array([r.target for r in rules])
-        return np.where(
-            actual <= target,
-            1.0,
-            np.where(actual < 2.0 * target, 1.0 - (actual - target) / target, 0.0),
-        )
+        # 1 − (actual − target) ÷ target, then 0 from twice the target (and for NaN) and
+        # 1 up to the target: the same floats as nested np.where, with fewer temporaries.
+        out = actual - target
+        out /= target
+        np.subtract(1.0, out, out=out)
+        np.copyto(out, 0.0, where=~(actual < 2.0 * target))
+        np.copyto(out, 1.0, where=actual <= target)
+        return out
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None
@@ -260,13 +264,20 @@ class Interpolate(Rule):
         c = np.array([r.challenge for r in rules])
         fp = np.array([r.floor_pct for r in rules])
         cp = np.array([r.challenge_pct for r in rules])
-        rising = fp + (1.0 - fp) * (actual - f) / (t - f)
-        beyond = 1.0 + (cp - 1.0) * (actual - t) / (c - t)
-        return np.select(
-            [actual < f, actual < t, actual < c],
-            [np.zeros(actual.shape), rising, beyond],
-            default=np.broadcast_to(cp, actual.shape),
-        )
+        # np.select([a < f, a < t, a < c], [0, rising, beyond], default=cp), built in place
+        # from the last choice to the first; the same floats with fewer temporaries.
+        out = actual - t
+        out *= cp - 1.0
+        out /= c - t
+        out += 1.0
+        np.copyto(out, np.broadcast_to(cp, actual.shape), where=~(actual < c))
+        rising = actual - f
+        rising *= 1.0 - fp
+        rising /= t - f
+        rising += fp
+        np.copyto(out, rising, where=actual < t)
+        np.copyto(out, 0.0, where=actual < f)
+        return out
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None
@@ -414,7 +425,10 @@ class Deduction(Rule):
     @staticmethod
     def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
         per = np.array([r.per for r in rules])
-        return np.maximum(0.0, 1.0 - per * actual / weights)
+        out = per * actual
+        out /= weights
+        np.subtract(1.0, out, out=out)
+        return np.maximum(0.0, out, out=out)
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None

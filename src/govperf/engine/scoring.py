@@ -64,6 +64,10 @@ class Units:
         return Units(pick(self.codes), pick(self.groups))
 
     @cached_property
+    def unique(self) -> bool:
+        return len(set(self.codes)) == len(self.codes)
+
+    @cached_property
     def group_ids(self) -> IntArray:
         """Dense integer ids of the groups, for vectorised ranking."""
         index: dict[str | None, int] = {}
@@ -84,6 +88,13 @@ class UnitInputs:
     bonus: FloatArray
     veto: tuple[str | None, ...]
     levels: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
+    # True when ``actual`` is known to hold no NaN (False: it may), so that scoring
+    # need not look again.
+    complete: bool = False
+
+    @cached_property
+    def vetoed(self) -> BoolArray:
+        return np.array([v is not None for v in self.veto], dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -210,6 +221,7 @@ class EvaluationResult:
                     for code in levels or {}
                 },
             },
+            complete=old.complete and sub_inputs.complete,
         )
         scores = _RowScores(
             **{
@@ -325,7 +337,7 @@ def _check_inputs(
     errors: ErrorList,
 ) -> UnitInputs | None:
     n, k = len(units), len(scheme.indicators)
-    if len(set(units.codes)) != n:
+    if not units.unique:
         errors.add("units", "单位代码重复", "unit codes must be unique")
     actual = _check_values(scheme, units, values, errors)
     panel_arrays = _check_panels(scheme, units, panels or {}, errors)
@@ -334,7 +346,12 @@ def _check_inputs(
     levels_t = _check_levels(scheme, units, levels or {}, errors)
     if actual is None or actual.shape != (n, k):
         return None
-    present = ~np.isnan(actual)
+    # One pass answers the usual case (every value there and finite); only otherwise
+    # are infinite and missing values looked for one by one.
+    complete = bool(np.isfinite(actual).all())
+    if not complete:
+        _check_finite(scheme, units, actual, errors)
+    present = None if complete else ~np.isnan(actual)
     for kind, cols, rules in scheme.rule_groups:
         if kind.checks_values:
 
@@ -344,12 +361,12 @@ def _check_inputs(
             kind.check_block(
                 rules,
                 actual[:, cols],
-                present[:, cols],
+                np.ones((n, len(cols)), dtype=bool) if present is None else present[:, cols],
                 [levels_t.get(scheme.indicators[j].code) for j in cols],
                 field_of,
                 errors,
             )
-    if scheme.missing == "error" and not present.all():
+    if scheme.missing == "error" and present is not None and not present.all():
         for i, j in np.argwhere(~present):
             unit, code = units.codes[i], scheme.indicators[j].code
             errors.add(
@@ -357,7 +374,7 @@ def _check_inputs(
                 f"单位 {unit} 缺少指标 {code} 的值",
                 f"unit {unit} has no value for indicator {code}",
             )
-    return UnitInputs(actual, panel_arrays, bonus_arr, veto_t, levels_t)
+    return UnitInputs(actual, panel_arrays, bonus_arr, veto_t, levels_t, complete)
 
 
 def _check_values(scheme: Scheme, units: Units, values: Any, errors: ErrorList):
@@ -376,16 +393,17 @@ def _check_values(scheme: Scheme, units: Units, values: Any, errors: ErrorList):
         return None
     if arr.ndim == 3:
         arr = aggregate_periods(arr, [ind.time_aggregate for ind in scheme.indicators])
-    bad = np.isinf(arr)
-    if bad.any():
-        for i, j in zip(*np.nonzero(bad), strict=True):
-            code = scheme.indicators[j].code
-            errors.add(
-                f"values.{units.codes[i]}.{code}",
-                f"单位 {units.codes[i]} 指标 {code} 的值须为有限数值",
-                f"unit {units.codes[i]}, indicator {code}: the value must be finite",
-            )
     return arr
+
+
+def _check_finite(scheme: Scheme, units: Units, actual: FloatArray, errors: ErrorList) -> None:
+    for i, j in zip(*np.nonzero(np.isinf(actual)), strict=True):
+        code = scheme.indicators[j].code
+        errors.add(
+            f"values.{units.codes[i]}.{code}",
+            f"单位 {units.codes[i]} 指标 {code} 的值须为有限数值",
+            f"unit {units.codes[i]}, indicator {code}: the value must be finite",
+        )
 
 
 def _check_panels(
@@ -532,10 +550,11 @@ def _score_rows(scheme: Scheme, inputs: UnitInputs) -> _RowScores:
     pct = np.empty_like(actual)
     for kind, cols, rules in scheme.rule_groups:
         pct[:, cols] = kind.pct_block(rules, actual[:, cols], weights[cols])
-    missing = np.isnan(actual)
-    if missing.any():
-        # Only reachable with "missing": "zero": a missing value earns nothing.
-        pct[missing] = 0.0
+    if not inputs.complete:
+        missing = np.isnan(actual)
+        if missing.any():
+            # Only reachable with "missing": "zero": a missing value earns nothing.
+            pct[missing] = 0.0
     points = pct * weights
 
     components = np.empty((n, len(scheme.components)))
@@ -544,8 +563,9 @@ def _score_rows(scheme: Scheme, inputs: UnitInputs) -> _RowScores:
     if len(summed):
         # reduceat adds each component's contiguous columns; like every step here it
         # gives a row the same value whatever the other rows (tested).
-        component_sums[:, summed] = np.add.reduceat(points, starts, axis=1)
-        components[:, summed] = np.minimum(component_sums[:, summed], COMPONENT_CAP)
+        sums = np.add.reduceat(points, starts, axis=1)
+        component_sums[:, summed] = sums
+        components[:, summed] = np.minimum(sums, COMPONENT_CAP)
     for c, comp in enumerate(scheme.components):
         if comp.panel is not None:
             score = panel_scores(inputs.panels[comp.code], comp.panel.trim)
@@ -562,7 +582,7 @@ def _score_rows(scheme: Scheme, inputs: UnitInputs) -> _RowScores:
         bonus_applied=np.asarray(bonus_applied, dtype=np.float64),
         composite_raw=composite_raw,
         composite=round_half_up(composite_raw, scheme.precision),
-        vetoed=np.array([v is not None for v in inputs.veto], dtype=bool),
+        vetoed=inputs.vetoed,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from govperf.core.tabular import write_xlsx
 from govperf.evaluation import selectors
@@ -64,7 +65,7 @@ def indicators_xlsx(user, rs: ResultSet) -> bytes:
         _("Component"),
         _("Indicator"),
         _("Value"),
-        _("Level"),
+        pgettext("rubric", "Level"),
         _("Rule"),
         _("Share earned"),
         _("Points"),

@@ -6,6 +6,7 @@ import json
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govperf.evaluation.models import Adjustment, Appeal, Scheme, SchemeVersion
 from govperf.orgs.models import Person, Unit
@@ -145,7 +146,7 @@ class RoundForm(forms.Form):
 
 class ScoreForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    level = forms.ChoiceField(label=_("Level"), required=False)
+    level = forms.ChoiceField(label=pgettext_lazy("rubric", "Level"), required=False)
     score = forms.DecimalField(
         label=_("Score (0–100)"), max_digits=6, decimal_places=2, required=False
     )
@@ -169,7 +170,7 @@ class ScoreForm(forms.Form):
             code = item["code"]
             self.item_codes.append(code)
             self.fields[f"level__{code}"] = forms.ChoiceField(
-                label=_("Level"),
+                label=pgettext_lazy("rubric", "Level"),
                 choices=[("", "—"), *[(name, name) for name in item["levels"]]],
                 required=False,
             )
@@ -221,7 +222,9 @@ class ImportForm(forms.Form):
 
 class AdjustmentForm(forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
-    kind = forms.ChoiceField(label=_("Kind"), choices=Adjustment.Kind.choices)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("adjustment", "Kind"), choices=Adjustment.Kind.choices
+    )
     points = forms.DecimalField(label=_("Points"), max_digits=6, decimal_places=2, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=300)
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _amount(verbose_name, **extra):
@@ -69,7 +70,7 @@ class Scheme(models.Model):
 class SchemeVersion(models.Model):
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
-    definition = models.JSONField(_("definition"))
+    definition = models.JSONField(pgettext_lazy("scheme", "definition"))
     change_note = models.CharField(_("change note"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
@@ -264,7 +265,7 @@ class ScoringTask(models.Model):
     )
     deadline = models.DateField(_("deadline"))
     score = _amount(_("score"), null=True, blank=True)
-    level = models.CharField(_("level"), max_length=64, blank=True)
+    level = models.CharField(pgettext_lazy("rubric", "level"), max_length=64, blank=True)
     # Rubric indicators scored in this task: {code: {"level": name, "pct": share}}.
     items = models.JSONField(default=dict, blank=True)
     comment = models.TextField(_("comment"), blank=True)
@@ -305,7 +306,7 @@ class ImportedValue(models.Model):
     code = models.CharField(_("code"), max_length=64)
     position = models.PositiveSmallIntegerField(default=0)
     value = _amount(_("value"), null=True, blank=True)
-    level = models.CharField(_("level"), max_length=64, blank=True)
+    level = models.CharField(pgettext_lazy("rubric", "level"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -336,7 +337,7 @@ class Adjustment(models.Model):
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="adjustments")
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("adjustment", "kind"), max_length=8, choices=Kind.choices)
     points = _amount(_("points"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
     created_by = models.ForeignKey(
@@ -379,7 +380,7 @@ class ResultSet(models.Model):
     # Per unit whose composite, grade or rank changed against ``previous``.
     diff = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)
-    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+    computed_at = models.DateTimeField(pgettext_lazy("results", "computed"), default=timezone.now)
     computed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -542,7 +543,7 @@ class AppealStatus(models.TextChoices):
     FILED = "filed", _("filed")
     UPHELD = "upheld", _("upheld")
     PARTLY_UPHELD = "partly_upheld", _("partly upheld")
-    REJECTED = "rejected", _("rejected")
+    REJECTED = "rejected", pgettext_lazy("appeal", "rejected")
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 

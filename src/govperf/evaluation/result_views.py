@@ -69,7 +69,8 @@ def ranking_chart(rows, names: dict[str, str]) -> dict:
         )
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "legend": {"data": [names.get(g, g) or "—" for g in groups], "top": 0},
+        # A scrolling legend keeps to one line, above the bars, at phone width too.
+        "legend": {"type": "scroll", "data": [names.get(g, g) or "—" for g in groups], "top": 0},
         "grid": {"left": 150, "right": 20, "top": 30, "bottom": 30},
         "xAxis": {"type": "value", "min": 0, "max": 100},
         "yAxis": {"type": "category", "inverse": True, "data": [r.unit.name for r in ordered]},

@@ -17,7 +17,7 @@ from govperf.core.errors import DomainError, NotFound, ValidationFailed
 from govperf.core.forms import apply_errors
 from govperf.evaluation import selectors, services
 from govperf.evaluation.forms import AdjustmentForm, AssignForm, ImportForm, RoundForm
-from govperf.evaluation.models import Adjustment, ImportedValue, Round, ScoringTask
+from govperf.evaluation.models import Adjustment, EvaluatorKind, ImportedValue, Round, ScoringTask
 from govperf.evaluation.views import flash_error
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
@@ -87,8 +87,8 @@ def _round_context(request: HttpRequest, round_: Round) -> dict:
         context.update(
             {
                 "counts": selectors.task_counts(round_),
-                "progress": selectors.progress_by_component(round_),
-                "gaps": (round_.rules or {}).get("gaps", []),
+                "progress": _labelled(selectors.progress_by_component(round_), spec),
+                "gaps": _labelled((round_.rules or {}).get("gaps", []), spec),
                 "imported": list(
                     ImportedValue.objects.filter(round=round_)
                     .select_related("unit")
@@ -112,6 +112,22 @@ def _round_context(request: HttpRequest, round_: Round) -> dict:
     else:
         context["my_tasks"] = list(selectors.round_tasks(user, round_))
     return context
+
+
+def _labelled(rows: list[dict], spec) -> list[dict]:
+    """Rows naming a component and an evaluator kind by code, with their labels added."""
+    kinds = dict(EvaluatorKind.choices)
+    out = []
+    for row in rows:
+        component = spec.component(row.get("component", ""))
+        out.append(
+            {
+                **row,
+                "component_label": component.label if component else row.get("component"),
+                "kind_label": kinds.get(row.get("kind"), row.get("kind")),
+            }
+        )
+    return out
 
 
 def round_units_qs(round_: Round):

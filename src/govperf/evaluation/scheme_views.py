@@ -25,6 +25,7 @@ from govperf.evaluation.forms import (
 from govperf.evaluation.models import ResultSet, Scheme
 from govperf.evaluation.views import flash_error
 from govperf.orgs import policy
+from govperf.orgs.models import ComparableGroup
 from govperf.orgs.policy import Action
 
 
@@ -315,7 +316,11 @@ def scheme_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
     sets = ResultSet.objects.filter(round__scheme_version__scheme=scheme).select_related("round")
     if not office:
         sets = sets.filter(status__in=selectors.PUBLIC)
-    form = SensitivityForm(request.GET or None, sets=sets.order_by("-round__period", "-number"))
+    sets = sets.order_by("-round__period", "-number")
+    latest = sets.first()
+    # The latest results at ±10 % unless the user chose otherwise: the page shows something.
+    data = request.GET or ({"result_set": latest.pk, "spread": 10} if latest else None)
+    form = SensitivityForm(data, sets=sets)
     rows, chart = [], None
     if form.is_valid():
         rs = form.cleaned_data["result_set"]
@@ -334,6 +339,7 @@ def scheme_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "chart": chart,
             "chart_rows": min(len(rows), 60),
+            "group_names": dict(ComparableGroup.objects.values_list("code", "name")),
         },
     )
 
@@ -343,7 +349,7 @@ def _interval_chart(rows) -> dict:
     names = [f"{r.name}" for r in rows]
     return {
         "grid": {"left": 150, "right": 20, "top": 30, "bottom": 30},
-        "legend": {"data": [_("rank interval"), _("rank")]},
+        "legend": {"type": "scroll", "top": 0, "data": [_("rank interval"), _("rank")]},
         "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "value", "minInterval": 1, "inverse": False},
         "yAxis": {"type": "category", "inverse": True, "data": names},

@@ -2,9 +2,9 @@
 the formula check and the spreadsheet import. Reading needs a sign-in; every
 write needs the performance office's MANAGE_LIBRARY."""
 
-from typing import Any
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
@@ -38,7 +38,9 @@ from govperf.indicators.schemas import (
 )
 from govperf.indicators.services import Definition
 from govperf.indicators.usage import usages
+from govperf.orgs import policy
 from govperf.orgs.models import Unit
+from govperf.orgs.policy import Action
 
 router = Router(tags=["indicators"])
 
@@ -159,6 +161,48 @@ def import_indicators(request: HttpRequest, file: File[UploadedFile], dry_run: b
         for u in plan.updates
     ]
     return {"dry_run": dry_run, **plan.summary(), "changes": changes}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The file",
+            "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    }
+}
+
+
+@router.get(
+    "/indicators/export",
+    response={200: str, **ERRORS},
+    summary="The current versions of the whole library as .xlsx or .csv (the import's columns)",
+    openapi_extra=FILE_RESPONSE,
+)
+def export_indicators(request: HttpRequest, format: Literal["xlsx", "csv"] = "xlsx"):
+    if format == "csv":
+        response = HttpResponse(importing.export_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(importing.export_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="govperf-indicators.{format}"'
+    return response
+
+
+@router.get(
+    "/indicators/import-template",
+    response={200: str, **ERRORS},
+    summary="The import template (.xlsx), with the columns in the caller's language",
+    openapi_extra=FILE_RESPONSE,
+)
+def indicator_template(request: HttpRequest):
+    policy.require(request.user, Action.MANAGE_LIBRARY)
+    response = HttpResponse(importing.template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="govperf-indicator-template.xlsx"'
+    return response
 
 
 # --- indicators ---------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from govperf.core.errors import ErrorDetail, NotFound, ValidationFailed
 from govperf.core.pagination import Pagination
 from govperf.core.schemas import ERRORS
-from govperf.orgs import policy, selectors, services
+from govperf.orgs import importing, policy, selectors, services
 from govperf.orgs.models import ComparableGroup, Membership
 from govperf.orgs.policy import Action
 from govperf.orgs.schemas import (
@@ -16,6 +17,7 @@ from govperf.orgs.schemas import (
     GroupOut,
     MembershipIn,
     MembershipOut,
+    OrgImportOut,
     PersonFilter,
     PersonIn,
     PersonOut,
@@ -43,6 +45,26 @@ def _groups(codes: list[str]) -> list[ComparableGroup]:
     return [found[c] for c in dict.fromkeys(codes)]
 
 
+def _import(request: HttpRequest, kind: str, file: UploadedFile, dry_run: bool) -> dict:
+    data = file.read(importing.MAX_BYTES + 1)
+    plan = importing.plan_file(actor=request.user, kind=kind, data=data, filename=file.name or "")
+    if not plan.ok:
+        raise ValidationFailed(_("The file has errors; nothing was imported."), plan.errors)
+    passwords: list[tuple[str, str]] = []
+    if not dry_run:
+        if kind == "units":
+            importing.apply_units(actor=request.user, plan=plan, filename=file.name or "")
+        else:
+            _summary, passwords = importing.apply_people(
+                actor=request.user, plan=plan, filename=file.name or ""
+            )
+    return {
+        "dry_run": dry_run,
+        **plan.summary(),
+        "initial_passwords": [{"username": u, "password": p} for u, p in passwords],
+    }
+
+
 # --- units ---------------------------------------------------------------------------
 
 
@@ -60,6 +82,15 @@ def list_units(request: HttpRequest, filters: Query[UnitFilter]):
     if filters.parent:
         qs = qs.filter(parent__code=filters.parent)
     return qs.select_related("parent").prefetch_related("groups")
+
+
+@router.post(
+    "/units/import",
+    response={200: OrgImportOut, **ERRORS},
+    summary="Import units from .xlsx or .csv (all or nothing; ?dry_run=true only checks)",
+)
+def import_units(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False):
+    return _import(request, "units", file, dry_run)
 
 
 @router.get("/units/{code}", response={200: UnitOut, **ERRORS}, summary="One unit")
@@ -161,6 +192,15 @@ def list_people(request: HttpRequest, filters: Query[PersonFilter]):
     return selectors.visible_people(
         user, search=filters.q, role=filters.role or "", unit=unit, active=filters.active
     )
+
+
+@router.post(
+    "/people/import",
+    response={200: OrgImportOut, **ERRORS},
+    summary="Import people and their roles from .xlsx or .csv (all or nothing; ?dry_run=true only checks)",
+)
+def import_people(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False):
+    return _import(request, "people", file, dry_run)
 
 
 @router.get("/people/{username}", response={200: PersonOut, **ERRORS}, summary="One person")

@@ -493,8 +493,11 @@ def apply_people(
 # --- shared entry points ---------------------------------------------------------------
 
 
+MAX_BYTES = 5 * 1024 * 1024
+
+
 def plan_file(*, actor: Person, kind: str, data: bytes, filename: str) -> ImportPlan:
-    table = read_table(data, filename, max_bytes=5 * 1024 * 1024)
+    table = read_table(data, filename, max_bytes=MAX_BYTES)
     return (
         plan_units(actor=actor, table=table)
         if kind == "units"

@@ -135,3 +135,19 @@ class MembershipIn(InputSchema):
     unit: str = Field(description="Unit code.")
     role: Role
     title: str = Field("", max_length=100)
+
+
+class InitialPassword(Schema):
+    username: str
+    password: str = Field(description="Shown once: the person must change it at first sign-in.")
+
+
+class OrgImportOut(Schema):
+    dry_run: bool
+    rows: int
+    create: int
+    update: int
+    unchanged: int
+    initial_passwords: list[InitialPassword] = Field(
+        default_factory=list, description="New accounts of a people import, shown only here."
+    )

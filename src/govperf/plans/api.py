@@ -1,7 +1,7 @@
 """API: cycles, goals, targets, plans and their items, workflow actions, comments, the
 checker and roll-up checks, import; and the public comment endpoints."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
@@ -755,6 +755,45 @@ def put_checker_setting(request: HttpRequest, code: str, payload: CheckerSetting
 
 
 # --- import ----------------------------------------------------------------------------------------
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The workbook",
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@router.get(
+    "/plans/{plan_id}/export",
+    response={200: str, **ERRORS},
+    summary="The plan's items as .xlsx, in the import's columns (edit and import it back)",
+    openapi_extra=XLSX_RESPONSE,
+)
+def export_plan(request: HttpRequest, plan_id: int):
+    plan = selectors.get_plan(request.user, plan_id)
+    response = HttpResponse(importing.export_plan(plan), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="govperf-plan-{plan.unit.code}-{plan.cycle.code}.xlsx"'
+    )
+    return response
+
+
+@router.get(
+    "/plan-imports/template",
+    response={200: str, **ERRORS},
+    summary="The plan import template (.xlsx), with the columns in the caller's language",
+    openapi_extra=XLSX_RESPONSE,
+)
+def plan_import_template(request: HttpRequest):
+    policy.require(request.user, Action.EDIT_PLAN)
+    response = HttpResponse(importing.template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="govperf-plan-template.xlsx"'
+    return response
 
 
 @router.post(

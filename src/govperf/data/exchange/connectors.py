@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +27,8 @@ from govperf.core.errors import ErrorDetail, ValidationFailed
 from govperf.core.notifications import notify
 from govperf.data import conf
 from govperf.data.models import Connector, ConnectorRun
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_FIELDS = ("indicator", "unit", "period", "value")
 OPTIONAL_FIELDS = ("level", "comment", "category", "attribute")
@@ -302,6 +305,10 @@ def run(connector: Connector, *, attempt: int = 1, final: bool = True) -> Connec
     except SourceUnavailable as exc:
         log.status = ConnectorRun.Status.FAILED
         log.message = str(exc)[:2000]
+    except Exception as exc:  # anything else failed the run too: logged, retried, the owner told
+        logger.exception("connector %s: run %s failed", connector.pk, log.pk)
+        log.status = ConnectorRun.Status.FAILED
+        log.message = f"{type(exc).__name__}: {exc}"[:2000]
     log.finished_at = timezone.now()
     log.duration_ms = int((time.monotonic() - started) * 1000)
     log.save(

@@ -11,6 +11,8 @@ Ids stay external here; ``data.importing`` maps them to our codes.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from govperf.core.errors import ErrorDetail, ValidationFailed
-from govperf.core.tabular import write_csv
+from govperf.core.tabular import neutralise
 from govperf.data.exchange.readers import CHUNK, RowStream, Sheet
 
 # Our record field → DHIS2 JSON key.
@@ -35,6 +37,8 @@ JSON_FIELDS = {
     "comment": "comment",
     "followup": "followup",
     "deleted": "deleted",
+    "data_set": "dataSet",
+    "completed": "completedDate",
 }
 CSV_POSITIONS = [
     "indicator",
@@ -88,6 +92,8 @@ FIELDS = (
     "followup",
     "last_updated",
     "deleted",
+    "data_set",
+    "completed",
 )
 
 
@@ -110,6 +116,8 @@ def json_records(doc: Any) -> Iterator[tuple[list[int], dict[str, list[str]]]]:
         "period": _text(doc.get("period")),
         "unit": _text(doc.get("orgUnit")),
         "attribute": _text(doc.get("attributeOptionCombo")),
+        "data_set": _text(doc.get("dataSet")),
+        "completed": _text(doc.get("completedDate")),
     }
     values = doc["dataValues"]
     for start in range(0, len(values), CHUNK):
@@ -187,7 +195,19 @@ def _header_index(number: int, cells: list[str]) -> dict[str, int]:
     return index
 
 
+# Set-level keys of a dataValueSet, in DHIS2's order, and the record field each comes from.
+SET_KEYS = {
+    "dataSet": "data_set",
+    "period": "period",
+    "orgUnit": "unit",
+    "completedDate": "completed",
+}
+
+
 def write_json(records: Iterable[dict[str, Any]]) -> bytes:
+    """A dataValueSet; what every value shares (data set, period, org unit, completed date)
+    is also said once at the top, as DHIS2 writes it."""
+    records = list(records)
     values = []
     for r in records:
         item: dict[str, Any] = {
@@ -209,10 +229,19 @@ def write_json(records: Iterable[dict[str, Any]]) -> bytes:
         if r.get("followup") is not None:
             item["followup"] = r["followup"]
         values.append(item)
-    return json.dumps({"dataValues": values}, ensure_ascii=False, indent=2).encode("utf-8")
+    doc: dict[str, Any] = {}
+    for key, name in SET_KEYS.items():
+        shared = {r.get(name) or "" for r in records}
+        if len(shared) == 1 and (only := shared.pop()):
+            doc[key] = only
+    doc["dataValues"] = values
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def write_csv_file(records: Iterable[dict[str, Any]]) -> bytes:
+    """DHIS2's CSV: its header, no byte order mark (DHIS2 would read one as part of the first
+    column's name); cells a spreadsheet would run as formulas neutralised."""
+
     def rows():
         for r in records:
             followup = r.get("followup")
@@ -229,4 +258,9 @@ def write_csv_file(records: Iterable[dict[str, Any]]) -> bytes:
                 "" if followup is None else ("true" if followup else "false"),
             ]
 
-    return write_csv(CSV_HEADER, rows())
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for row in rows():
+        writer.writerow([neutralise(v) for v in row])
+    return buffer.getvalue().encode("utf-8")

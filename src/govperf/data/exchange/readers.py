@@ -13,23 +13,20 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import IO
+from xml.parsers.expat import ExpatError
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 
 from govperf.core.errors import ErrorDetail, ValidationFailed
-from govperf.core.tabular import cell_text
 
 CHUNK = 50_000
 _BLOCK = 1 << 20
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
 
 
 def file_error(message: str, **where) -> ValidationFailed:
@@ -141,34 +138,39 @@ def csv_sheet(stream: IO[bytes]) -> Sheet:
 
 
 def xlsx_sheet(stream: IO[bytes]) -> Sheet:
+    """The first worksheet's rows (``exchange.xlsx``); formula cells are refused, located."""
+    from govperf.data.exchange.xlsx import XlsxError, open_workbook
+
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=False)
-        sheet = workbook.worksheets[0]
-    except Exception as exc:  # openpyxl raises many types for a broken file
+        workbook = open_workbook(stream)
+        merged = workbook.merged()
+    except (XlsxError, ExpatError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise ValidationFailed(
             _("The file is not a readable .xlsx workbook."),
-            [ErrorDetail(field="file", message=type(exc).__name__)],
+            [ErrorDetail(field="file", message=str(exc) or type(exc).__name__)],
         ) from exc
-    merged = _merged_ranges(workbook, sheet)
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         formulas: list[ErrorDetail] = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = []
-            for index, value in enumerate(row):
-                if isinstance(value, str) and value.startswith("="):
+        try:
+            for row in workbook.rows():
+                for index, text in row.formulas:
                     formulas.append(
                         ErrorDetail(
-                            row=number,
-                            column=get_column_letter(index + 1),
-                            value=value[:40],
+                            row=row.number,
+                            column=get_column_letter(index),
+                            value=text[:40],
                             message=_("Formula cells are not accepted; paste the values instead."),
                         )
                     )
                     if len(formulas) >= 100:
                         raise ValidationFailed(_("The workbook contains formulas."), formulas)
-                cells.append(cell_text(value))
-            yield number, cells
+                yield row.number, row.cells
+        except (XlsxError, ExpatError, KeyError, IndexError, ValueError, zipfile.BadZipFile) as exc:
+            raise ValidationFailed(
+                _("The file is not a readable .xlsx workbook."),
+                [ErrorDetail(field="file", message=type(exc).__name__)],
+            ) from exc
         if formulas:
             raise ValidationFailed(_("The workbook contains formulas."), formulas)
 
@@ -178,27 +180,6 @@ def xlsx_sheet(stream: IO[bytes]) -> Sheet:
             yield [n for n, _c in part], [c for _n, c in part]
 
     return Sheet(chunks=chunks(), merged=merged, close=workbook.close)
-
-
-def _merged_ranges(workbook, sheet) -> list[tuple[int, int, int, int]]:
-    """Merged ranges of a read-only sheet, found in its XML (read-only mode does not load them)."""
-    archive: zipfile.ZipFile | None = getattr(workbook, "_archive", None)
-    path = getattr(sheet, "_worksheet_path", None)
-    if archive is None or path is None:
-        return []
-    found: list[tuple[int, int, int, int]] = []
-    tail = b""
-    with archive.open(path) as xml:
-        while block := xml.read(_BLOCK):
-            data = tail + block
-            for match in _MERGE.finditer(data):
-                ref = match.group(1).decode()
-                c1, r1, c2, r2 = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
-                found.append((c1, r1, c2, r2))
-            # Keep the end of the block: a tag may straddle two blocks.
-            cut = data.rfind(b"<")
-            tail = data[cut:] if cut >= 0 and len(data) - cut < 200 else b""
-    return sorted(set(found))
 
 
 def json_document(stream: IO[bytes]):

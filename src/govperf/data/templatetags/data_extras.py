@@ -40,6 +40,36 @@ def status_class(status: str) -> str:
     return STATUS_CLASSES.get(status, "text-bg-light")
 
 
+# Units named after their job inside a department (办公室, 综合科 …) are told apart by it.
+INNER_KINDS = ("section", "post", "working_group")
+
+
+@register.filter
+def unit_label(unit) -> str:
+    """The unit's name, after its parent's for a section, post or working group."""
+    if unit is None:
+        return ""
+    if unit.kind in INNER_KINDS and unit.parent_id:
+        return f"{unit.parent.name} · {unit.name}"
+    return unit.name
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """A value's status as the reader's language names it ("draft" → 草稿)."""
+    from govperf.data.models import DataValue
+
+    return str(dict(DataValue.Status.choices).get(status, status))
+
+
+@register.filter
+def source_label(source: str) -> str:
+    """Where a value came from, in the reader's language ("import" → 导入)."""
+    from govperf.data.models import DataValue
+
+    return str(dict(DataValue.Source.choices).get(source, source))
+
+
 @register.filter
 def flag_class(kind: str) -> str:
     return FLAG_CLASSES.get(kind, "text-bg-light")

@@ -401,14 +401,13 @@ def publish_results(
     today: dt.date | None = None,
 ) -> ResultSet:
     """Publish: units see their results and may appeal for ``appeal_days`` working days
-    after ``today``; the version published before is superseded."""
+    after ``today``; the version published before is superseded. Once a version of the
+    round is locked its results are final: no other version is published over it."""
     settings_row = conf.office_settings()
     day = today or timezone.localdate()
 
     def prepare(rs: ResultSet) -> None:
         today = day
-        rs.published_at, rs.published_by = timezone.now(), actor
-        rs.appeal_until = workdays.add_workdays(today, settings_row.appeal_days)
         older = list(
             ResultSet.objects.select_for_update()
             .filter(
@@ -417,6 +416,15 @@ def publish_results(
             .exclude(pk=rs.pk)
             .order_by("pk")
         )
+        locked = next((o for o in older if o.status == ResultSet.Status.LOCKED), None)
+        if locked is not None:
+            raise Conflict(
+                _("Version %(n)d of these results is locked: they are final.")
+                % {"n": locked.number},
+                code="locked",
+            )
+        rs.published_at, rs.published_by = timezone.now(), actor
+        rs.appeal_until = workdays.add_workdays(today, settings_row.appeal_days)
         for old in older:
             old.status = ResultSet.Status.SUPERSEDED
             touch(old, "status")

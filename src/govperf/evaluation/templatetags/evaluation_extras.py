@@ -75,6 +75,15 @@ def text(value: Any) -> str:
 
 
 @register.filter
+def component_label(task: Any) -> str:
+    """A scoring task's component as its scheme labels it (the code when unlabelled)."""
+    for component in task.round.scheme_version.definition.get("components", []):
+        if component.get("code") == task.component:
+            return str(component.get("label") or task.component)
+    return str(task.component)
+
+
+@register.filter
 def grade_class(name: Any) -> str:
     return GRADE_CLASSES.get(str(name or ""), "text-bg-secondary")
 

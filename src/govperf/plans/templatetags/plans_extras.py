@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from govperf.plans.rollup import number
 
@@ -18,6 +19,30 @@ STATUS_CLASSES = {
     "resubmitted": "text-bg-primary",
     "revision_returned": "text-bg-warning",
 }
+
+# The fields a revision diff names (govperf.plans.snapshots.VALUE_FIELDS), as a person reads them.
+DIFF_LABELS = {
+    "weight": _("weight"),
+    "is_core": _("core KPI"),
+    "baseline": _("baseline"),
+    "floor": _("floor"),
+    "target": _("target"),
+    "challenge": _("challenge"),
+    "deadline": _("deadline"),
+}
+
+
+@register.filter
+def diff_label(field: str) -> str:
+    return DIFF_LABELS.get(field, field)
+
+
+@register.filter
+def diff_value(value) -> str:
+    """One side of a diff: yes/no for a flag, a dash for nothing."""
+    if value is True or value is False:
+        return _("yes") if value else _("no")
+    return "—" if value is None or value == "" else str(value)
 
 
 @register.filter

@@ -1,0 +1,98 @@
+"""`govperf orgs import units|people FILE [--dry-run] [--user NAME]` and
+`govperf orgs template units|people FILE`.
+
+Import prints one JSON document: the counts (and the initial passwords of new accounts,
+shown only here) and exits 0, or every located error (row, column, message) and exits 1.
+The whole file is imported or nothing is; with ``--dry-run`` nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from govperf.audit import context
+from govperf.core.errors import DomainError
+from govperf.orgs import importing
+from govperf.orgs.models import Person
+from govperf.orgs.roles import Role
+
+KINDS = ("units", "people")
+
+
+def _actor(username: str | None) -> Person:
+    """The account the import acts as: the one named, else the first system administrator."""
+    people = Person.objects.filter(is_active=True)
+    if username:
+        person = people.filter(username__iexact=username).first()
+        if person is None:
+            raise CommandError(f"no active account named {username!r}")
+        return person
+    person = (
+        people.filter(memberships__role=Role.SYSTEM_ADMIN, memberships__unit__is_active=True)
+        .order_by("username")
+        .first()
+    )
+    if person is None:
+        raise CommandError("no active system administrator; create one with `govperf createadmin`")
+    return person
+
+
+class Command(BaseCommand):
+    help = "Import units or people (with their roles) from .xlsx or .csv; write an empty template."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        imp = sub.add_parser("import", help="Create or update units or people from a file.")
+        imp.add_argument("kind", choices=KINDS)
+        imp.add_argument("file")
+        imp.add_argument("--dry-run", action="store_true", help="Check only; write nothing.")
+        imp.add_argument(
+            "--user", help="Act as this account (default: the first system administrator)."
+        )
+        tpl = sub.add_parser("template", help="Write the import template (.xlsx).")
+        tpl.add_argument("kind", choices=KINDS)
+        tpl.add_argument("file", help="Ends in .xlsx.")
+
+    def handle(self, *args, **options):
+        kind, path = options["kind"], Path(options["file"])
+        if options["subcommand"] == "template":
+            if path.suffix.lower() != ".xlsx":
+                raise CommandError("the file name must end in .xlsx")
+            path.write_bytes(importing.template_workbook(kind))
+            self.stdout.write(json.dumps({"template": kind, "file": str(path)}))
+            return
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+        actor = _actor(options.get("user"))
+        dry_run = options["dry_run"]
+        passwords: list[tuple[str, str]] = []
+        with context.using(context.AuditContext(via="cli")):
+            try:
+                plan = importing.plan_file(actor=actor, kind=kind, data=data, filename=path.name)
+                if plan.ok and not dry_run:
+                    if kind == "units":
+                        importing.apply_units(actor=actor, plan=plan, filename=path.name)
+                    else:
+                        _summary, passwords = importing.apply_people(
+                            actor=actor, plan=plan, filename=path.name
+                        )
+            except DomainError as exc:
+                self._fail(exc.as_dict()["details"] or [{"message": str(exc.message)}])
+                return
+        if not plan.ok:
+            self._fail([d.as_dict() for d in plan.errors])
+            return
+        out = {"dry_run": dry_run, "kind": kind, **plan.summary()}
+        if passwords:
+            out["initial_passwords"] = [{"username": u, "password": p} for u, p in passwords]
+        self.stdout.write(json.dumps(out, ensure_ascii=False))
+
+    def _fail(self, errors: list[dict]) -> None:
+        self.stdout.write(json.dumps({"errors": errors}, ensure_ascii=False))
+        sys.exit(1)
