@@ -279,5 +279,14 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("GOVPERF_LOG_LEVEL", "WARNING")},
-    "loggers": {"govperf": {"level": env_str("GOVPERF_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "govperf": {"level": env_str("GOVPERF_LOG_LEVEL", "INFO")},
+        # A handler of its own: huey's consumer then adds none (each line printed once),
+        # and its per-task lines show only when asked for.
+        "huey": {
+            "handlers": ["console"],
+            "level": env_str("GOVPERF_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
+    },
 }

@@ -9,7 +9,9 @@ has a 2026 target for ``edu``, in a plan in execution.
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import numpy as np
 import pytest
@@ -134,3 +136,33 @@ def stored(
         status=status,
         **extra,
     )
+
+
+@pytest.fixture
+def server():
+    """A local HTTP source: ``server.routes[path] = (status, content type, body)``;
+    ``server.seen`` holds each request's path and headers."""
+    routes: dict[str, tuple[int, str, bytes]] = {}
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, dict(self.headers)))
+            status, ctype, body = routes.get(self.path, (404, "text/plain", b"no"))
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.routes = routes
+    httpd.seen = seen
+    httpd.base = f"http://127.0.0.1:{httpd.server_port}"
+    yield httpd
+    httpd.shutdown()

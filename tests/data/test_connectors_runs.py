@@ -7,8 +7,6 @@ import datetime
 import json
 import os
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -17,31 +15,6 @@ from govperf.data.exchange import connectors
 from govperf.data.models import Connector, ConnectorRun, DataValue
 
 FIELDS = {"indicator": "ind", "unit": "org", "period": "pe", "value": "val"}
-
-
-@pytest.fixture
-def server():
-    routes: dict[str, tuple[int, str, bytes]] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            status, ctype, body = routes.get(self.path, (404, "text/plain", b"no"))
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    httpd.routes = routes
-    httpd.base = f"http://127.0.0.1:{httpd.server_port}"
-    yield httpd
-    httpd.shutdown()
 
 
 def make(org, **fields) -> Connector:

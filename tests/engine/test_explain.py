@@ -129,3 +129,29 @@ def test_a_panel_lists_kept_and_dropped_scores() -> None:
     social = evaluated().breakdown(2)["components"]["social"]
     assert social["kept"] == [70.0] and social["dropped"] == [60.0, 80.0]
     assert texts(social)[1] == "trimmed mean: drop highest 80 and lowest 60, (70) ÷ 1 = 70"
+
+
+def test_labels_name_components_and_groups_where_given() -> None:
+    scheme = {
+        **SCHEME,
+        "components": [
+            {**SCHEME["components"][0], "label": "目标考核"},
+            {**SCHEME["components"][1], "label": "社会评价"},
+        ],
+    }
+    units = Units.of(["a", "b"], ["econ", "econ"], {"econ": "经济发展类部门"})
+    result = evaluate(
+        parse_scheme(scheme),
+        units,
+        np.array([[100, 99, 0, 95, 1.0], [80, 70, 3, 75, 0.7]]),
+        panels={"social": [[90, 95, 100], [60, 70, 80]]},
+        levels={"report": ["达成", "部分达成"]},
+    )
+    b = result.breakdown(1)
+    assert (
+        texts(b["composite"])[0] == "目标考核 47 × 60% + 社会评价 70 × 40% = 56.2，四舍五入为 56.2"
+    )
+    assert texts(b["rank"])[0] == "经济发展类部门共 2 个单位中第 2 名"
+    # An update keeps the labels of the groups.
+    again = result.update([1], values=np.array([[80, 70, 3, 75, 0.7]]))
+    assert texts(again.breakdown(1)["rank"])[0] == "经济发展类部门共 2 个单位中第 2 名"

@@ -92,3 +92,9 @@ def test_breakdown_traces_every_point_with_the_units_own_target(world, scored):
     assert county.breakdown["composite"]["bonus_capped"] is True
     assert county.breakdown["components"]["social"]["kept"] == [75.0]
     assert county.breakdown["grade"]["name"] == "合格"
+    # People read labels, not codes: the components' and the comparable group's names.
+    composite = county.breakdown["composite"]["text"]["zh"]
+    assert (
+        composite.startswith("目标考核 ") and "社会评价 " in composite and "领导考评 " in composite
+    )
+    assert county.breakdown["rank"]["text"]["zh"].startswith("区县共 ")

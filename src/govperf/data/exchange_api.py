@@ -1,5 +1,5 @@
-"""API of the data exchange: file imports (with a dry run), their jobs, exports and the
-office's code mappings."""
+"""API of the data exchange: file imports (with a dry run), their jobs, exports, and the
+office's code mappings and connectors."""
 
 from typing import Literal
 
@@ -15,6 +15,13 @@ from govperf.data import conf, exporting
 from govperf.data.exchange import jobs, services
 from govperf.data.exchange.mapping import parse_file
 from govperf.data.models import CodeMapping, ImportJob
+from govperf.data.schemas import (
+    ConnectorFilter,
+    ConnectorIn,
+    ConnectorOut,
+    ConnectorPatch,
+    ConnectorRunOut,
+)
 
 router = Router(tags=["data exchange"])
 
@@ -240,3 +247,96 @@ def delete_mapping(request: HttpRequest, mapping_id: int):
         actor=request.user, mapping=services.get_mapping(request.user, mapping_id)
     )
     return Status(204, None)
+
+
+# --- connectors ------------------------------------------------------------------------------------
+
+
+@router.get("/data/connectors", response={200: list[ConnectorOut], **ERRORS}, summary="Connectors")
+@paginate(Pagination)
+def list_connectors(request: HttpRequest, filters: Query[ConnectorFilter]):
+    """The office's connectors, each with its last run's status. Credentials are masked."""
+    qs = services.visible_connectors(request.user)
+    if filters.kind is not None:
+        qs = qs.filter(kind=filters.kind)
+    if filters.is_active is not None:
+        qs = qs.filter(is_active=filters.is_active)
+    return qs
+
+
+@router.post("/data/connectors", response={201: ConnectorOut, **ERRORS}, summary="Add a connector")
+def create_connector(request: HttpRequest, body: ConnectorIn):
+    """The caller becomes its owner, told when a run fails."""
+    connector = services.save_connector(actor=request.user, fields=body.model_dump(mode="json"))
+    return Status(201, connector)
+
+
+@router.get(
+    "/data/connectors/{connector_id}", response={200: ConnectorOut, **ERRORS}, summary="A connector"
+)
+def get_connector(request: HttpRequest, connector_id: int):
+    return services.get_connector(request.user, connector_id)
+
+
+@router.patch(
+    "/data/connectors/{connector_id}",
+    response={200: ConnectorOut, **ERRORS},
+    summary="Change, enable or disable a connector",
+)
+def update_connector(request: HttpRequest, connector_id: int, body: ConnectorPatch):
+    """Only the fields sent change; ``version`` is the one you read (a newer one is 409).
+    ``is_active: false`` disables the connector (its schedule stops; its runs stay)."""
+    connector = services.get_connector(request.user, connector_id)
+    sent = body.model_dump(mode="json", exclude_unset=True)
+    version = sent.pop("version")
+    fields = {name: value for name, value in sent.items() if value is not None}
+    return services.save_connector(
+        actor=request.user, fields=fields, connector=connector, expected_version=version
+    )
+
+
+@router.delete(
+    "/data/connectors/{connector_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a connector and its run log",
+)
+def delete_connector(request: HttpRequest, connector_id: int):
+    """The values it wrote stay. To stop it and keep its log, disable it instead."""
+    services.delete_connector(
+        actor=request.user, connector=services.get_connector(request.user, connector_id)
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/data/connectors/{connector_id}/run",
+    response={202: ConnectorRunOut, **ERRORS},
+    summary="Run a connector now",
+)
+def run_connector(request: HttpRequest, connector_id: int):
+    """Queues one run and answers it, ``queued``; ``GET …/runs/{run_id}`` follows it. A source
+    that cannot be read is retried; the owner is told when it finally fails."""
+    connector = services.get_connector(request.user, connector_id)
+    return Status(202, services.run_connector_now(actor=request.user, connector=connector))
+
+
+@router.get(
+    "/data/connectors/{connector_id}/runs",
+    response={200: list[ConnectorRunOut], **ERRORS},
+    summary="A connector's runs",
+)
+@paginate(Pagination)
+def list_connector_runs(request: HttpRequest, connector_id: int):
+    """The latest first, each with its counts and errors."""
+    connector = services.get_connector(request.user, connector_id)
+    return services.connector_runs(request.user, connector)
+
+
+@router.get(
+    "/data/connectors/{connector_id}/runs/{run_id}",
+    response={200: ConnectorRunOut, **ERRORS},
+    summary="A connector run",
+)
+def get_connector_run(request: HttpRequest, connector_id: int, run_id: int):
+    connector = services.get_connector(request.user, connector_id)
+    return services.get_connector_run(request.user, connector, run_id)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from govperf.data.exchange import connectors
 from govperf.data.exchange.mapping import KINDS
 from govperf.data.importing import FORMATS
 from govperf.data.models import CodeMapping, Connector
@@ -119,10 +120,10 @@ class ConnectorForm(forms.Form):
     def clean_field_map(self) -> dict:
         return self._json("field_map")
 
-    def fields_for_service(self, owner) -> dict:
+    def fields_for_service(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("version", None)
-        return {**data, "owner": owner}
+        return data
 
     @staticmethod
     def initial_from(connector: Connector) -> dict:
@@ -146,6 +147,10 @@ class ConnectorForm(forms.Form):
                 "version",
             )
         }
-        out["headers"] = json.dumps(connector.headers, ensure_ascii=False)
+        # Credentials are shown masked; sent back unchanged, the service keeps the stored ones.
+        out["url"] = connectors.public_url(connector.url)
+        out["headers"] = json.dumps(
+            connectors.public_headers(connector.headers), ensure_ascii=False
+        )
         out["field_map"] = json.dumps(connector.field_map, ensure_ascii=False)
         return out

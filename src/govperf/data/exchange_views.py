@@ -24,7 +24,7 @@ from govperf.data.exchange_forms import (
     MappingFileForm,
     MappingForm,
 )
-from govperf.data.models import CodeMapping, Connector
+from govperf.data.models import CodeMapping
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
 
@@ -203,23 +203,21 @@ def mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def connectors(request: HttpRequest) -> HttpResponse:
-    policy.require(request.user, Action.IMPORT_DATA)
-    rows = Connector.objects.select_related("owner")
+    rows = services.visible_connectors(request.user)
     return render(request, "data/exchange/connectors.html", _context(request, connectors=rows))
 
 
 @login_required
 def connector_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    policy.require(request.user, Action.IMPORT_DATA)
+    services.require_connectors(request.user)
     connector = services.get_connector(request.user, pk) if pk else None
     initial = ConnectorForm.initial_from(connector) if connector else None
     form = ConnectorForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        owner = connector.owner if connector else request.user
         try:
             saved = services.save_connector(
                 actor=request.user,
-                fields=form.fields_for_service(owner),
+                fields=form.fields_for_service(),
                 connector=connector,
                 expected_version=form.cleaned_data.get("version"),
             )
@@ -238,7 +236,7 @@ def connector_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def connector(request: HttpRequest, pk: int) -> HttpResponse:
     found = services.get_connector(request.user, pk)
-    runs = found.runs.all()[:50]
+    runs = services.connector_runs(request.user, found)[:50]
     return render(
         request, "data/exchange/connector.html", _context(request, connector=found, runs=runs)
     )

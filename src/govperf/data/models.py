@@ -732,6 +732,7 @@ class ConnectorRun(models.Model):
     """One attempt of a connector: what it read and wrote, or why it failed."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         OK = "ok", _("succeeded")
         REFUSED = "refused", _("refused (bad data)")

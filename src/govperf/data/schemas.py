@@ -4,13 +4,15 @@ in bodies are strict (``false`` is not 0)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
 from govperf.core.schemas import ErrorDetailOut, InputSchema, api_enum
 from govperf.data.models import (
+    Connector,
+    ConnectorRun,
     CorrectionRequest,
     DataValue,
     QualityFlag,
@@ -424,3 +426,168 @@ class FlagOut(Schema):
 class FlagFilter(Schema):
     unit: str | None = Field(None, max_length=64)
     kind: QualityFlagKind | None = None
+
+
+# --- connectors ------------------------------------------------------------------------------------
+
+
+ConnectorKind = api_enum(Connector.Kind, "ConnectorKind")
+ConnectorFormat = api_enum(Connector.Format, "ConnectorFormat")
+ConnectorRunStatus = api_enum(ConnectorRun.Status, "ConnectorRunStatus")
+Cron = Annotated[StrictStr, Field(min_length=1, max_length=64)]
+ConnectorName = Annotated[StrictStr, Field(min_length=1, max_length=100)]
+SourceUrl = Annotated[StrictStr, Field(max_length=500)]
+RecordsPath = Annotated[StrictStr, Field(max_length=200)]
+DatabaseName = Annotated[StrictStr, Field(max_length=64)]
+SqlQuery = Annotated[StrictStr, Field(max_length=20_000)]
+HttpMethod = Literal["GET", "POST"]
+Headers = Annotated[
+    dict[StrictStr, StrictStr],
+    Field(
+        max_length=50,
+        description="Request headers. Answers show every value as ********; sending ******** "
+        "back keeps the stored value.",
+    ),
+]
+FieldMap = Annotated[
+    dict[StrictStr, StrictStr],
+    Field(
+        max_length=8,
+        description="Our field → the source's field: indicator, unit, period and value "
+        "(required); level, comment, category, attribute (optional).",
+    ),
+]
+URL_HELP = (
+    "http(s) address (HTTP kind). A password or a token in the query is shown as ********; "
+    "sent back unchanged, the stored one is kept."
+)
+
+
+class ConnectorIn(InputSchema):
+    name: ConnectorName
+    kind: ConnectorKind
+    is_active: StrictBool = True
+    minute: Cron = "0"
+    hour: Cron = "2"
+    day: Cron = "*"
+    month: Cron = "*"
+    day_of_week: Cron = "*"
+    url: SourceUrl = Field("", description=URL_HELP)
+    method: HttpMethod = "GET"
+    headers: Headers = Field(default_factory=dict)
+    response_format: ConnectorFormat = ConnectorFormat.JSON
+    records_path: RecordsPath = Field(
+        "", description="Dotted path to the list of records in a JSON answer, e.g. data.items."
+    )
+    database: DatabaseName = Field("", description="A configured database (SQL kind).")
+    query: SqlQuery = Field("", description="The query (SQL kind); run read-only.")
+    field_map: FieldMap
+
+
+class ConnectorPatch(InputSchema):
+    version: StrictInt = Field(description="The version you read; a newer one is 409.")
+    name: ConnectorName | None = None
+    kind: ConnectorKind | None = None
+    is_active: StrictBool | None = Field(None, description="false disables the schedule.")
+    minute: Cron | None = None
+    hour: Cron | None = None
+    day: Cron | None = None
+    month: Cron | None = None
+    day_of_week: Cron | None = None
+    url: SourceUrl | None = Field(None, description=URL_HELP)
+    method: HttpMethod | None = None
+    headers: Headers | None = None
+    response_format: ConnectorFormat | None = None
+    records_path: RecordsPath | None = None
+    database: DatabaseName | None = None
+    query: SqlQuery | None = None
+    field_map: FieldMap | None = None
+
+
+class ConnectorFilter(Schema):
+    kind: ConnectorKind | None = None
+    is_active: bool | None = None
+
+
+class ConnectorOut(Schema):
+    id: int
+    name: str
+    kind: ConnectorKind
+    owner: str
+    is_active: bool
+    minute: str
+    hour: str
+    day: str
+    month: str
+    day_of_week: str
+    schedule: str = Field(description="The crontab: minute hour day month day-of-week.")
+    url: str = Field(description="Credentials shown as ********.")
+    method: str
+    headers: dict[str, str] = Field(description="Every value shown as ********.")
+    response_format: ConnectorFormat
+    records_path: str
+    database: str
+    query: str
+    field_map: dict[str, Any]
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    last_run_at: dt.datetime | None
+    last_run_status: ConnectorRunStatus | None
+
+    @staticmethod
+    def resolve_owner(obj) -> str:
+        return obj.owner.username
+
+    @staticmethod
+    def resolve_schedule(obj) -> str:
+        return f"{obj.minute} {obj.hour} {obj.day} {obj.month} {obj.day_of_week}"
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        from govperf.data.exchange.connectors import public_url
+
+        return public_url(obj.url)
+
+    @staticmethod
+    def resolve_headers(obj) -> dict[str, str]:
+        from govperf.data.exchange.connectors import public_headers
+
+        return public_headers(obj.headers)
+
+    @staticmethod
+    def resolve_last_run_status(obj) -> str | None:
+        if hasattr(obj, "last_run_status"):
+            return obj.last_run_status
+        return obj.runs.values_list("status", flat=True).first()
+
+
+class ConnectorRunOut(Schema):
+    id: int
+    connector: int
+    attempt: int
+    status: ConnectorRunStatus
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    duration_ms: int
+    rows: int
+    counts: dict[str, int] = Field(description="rows, created, updated, unchanged, recomputed.")
+    errors: list[ErrorDetailOut]
+    message: str
+
+    @staticmethod
+    def resolve_connector(obj) -> int:
+        return obj.connector_id
+
+    @staticmethod
+    def resolve_errors(obj) -> list[dict[str, Any]]:
+        return [
+            {**e, "value": None if e.get("value") is None else str(e["value"])}
+            for e in obj.errors or []
+        ]
+
+    @staticmethod
+    def resolve_message(obj) -> str:
+        from govperf.data.exchange.connectors import redact
+
+        return redact(obj.connector, obj.message)

@@ -21,18 +21,17 @@ def run_import_job(job_id: int) -> None:
 
 
 @db_task(retries=CONNECTOR_RETRIES, retry_delay=CONNECTOR_RETRY_DELAY, context=True)
-def run_connector(connector_id: int, task=None) -> None:
-    """One attempt; a source that cannot be read raises, and huey tries again later."""
-    from govperf.data.exchange import connectors
-    from govperf.data.models import Connector
+def run_connector(connector_id: int, run_id: int | None = None, task=None) -> None:
+    """One attempt; a source that cannot be read raises, and huey tries again later.
 
-    connector = (
-        Connector.objects.filter(pk=connector_id, is_active=True).select_related("owner").first()
-    )
-    if connector is None:
-        return
+    ``run_id`` is the run that "run now" queued; the first attempt fills it in.
+    """
+    from govperf.data.exchange import connectors
+
     left = task.retries if task is not None else 0
-    connectors.run(connector, attempt=CONNECTOR_RETRIES - left + 1, final=left == 0)
+    connectors.run_task(
+        connector_id, run_id=run_id, attempt=CONNECTOR_RETRIES - left + 1, final=left == 0
+    )
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -142,7 +142,7 @@ def _composite(result: EvaluationResult, i: int) -> dict[str, Any]:
     scheme = result.scheme
     precision = scheme.precision
     terms = " + ".join(
-        f"{comp.code} {fmt(result.components[i, c])} × {fmt(comp.weight)}%"
+        f"{comp.label or comp.code} {fmt(result.components[i, c])} × {fmt(comp.weight)}%"
         for c, comp in enumerate(scheme.components)
     )
     given = float(result.inputs.bonus[i])
@@ -216,8 +216,13 @@ def _rank(result: EvaluationResult, i: int) -> dict[str, Any]:
     if scheme.ranking == "group":
         same = result.units.group_ids == result.units.group_ids[i]
         group = result.units.groups[i]
-        where_zh = f"{group} 组" if group is not None else "未分组单位"
-        where_en = f"group {group}" if group is not None else "units without a group"
+        label = result.units.group_labels.get(group)
+        if label:  # a name reads as it is: 经济发展类部门共 15 个单位中第 10 名
+            where_zh, where_en = label, f"group {label}"
+        elif group is not None:
+            where_zh, where_en = f"{group} 组", f"group {group}"
+        else:
+            where_zh, where_en = "未分组单位", "units without a group"
     else:
         same = np.ones(len(result.units), dtype=bool)
         where_zh, where_en = "全部单位", "all units"

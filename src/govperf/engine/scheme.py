@@ -78,6 +78,8 @@ class Component:
     weight: float
     indicators: tuple[Indicator, ...] = ()
     panel: Panel | None = None
+    # What people call it (社会评价); explanations fall back to the code.
+    label: str | None = None
 
     @property
     def is_panel(self) -> bool:
@@ -361,6 +363,7 @@ def _check_components(value: Any, path: str, errors: ErrorList) -> tuple[Compone
         code = item.get("code")
         claim(code, f"{cpath}.code")
         weight = _check_weight(item.get("weight"), f"{cpath}.weight", errors)
+        label = item.get("label") if isinstance(item.get("label"), str) else None
         has_ind, has_panel = "indicators" in item, "panel" in item
         if has_ind == has_panel:
             errors.add(
@@ -372,11 +375,11 @@ def _check_components(value: Any, path: str, errors: ErrorList) -> tuple[Compone
         if has_panel:
             panel = _check_panel(item["panel"], f"{cpath}.panel", errors)
             if panel is not None and weight is not None:
-                components.append(Component(str(code), weight, panel=panel))
+                components.append(Component(str(code), weight, panel=panel, label=label))
             continue
         indicators = _check_indicators(item["indicators"], str(code), cpath, claim, errors)
         if indicators is not None and weight is not None:
-            components.append(Component(str(code), weight, indicators=indicators))
+            components.append(Component(str(code), weight, indicators=indicators, label=label))
     if len(errors) > n_before:
         return None
     _check_total(

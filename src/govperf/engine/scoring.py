@@ -41,15 +41,25 @@ COMPONENT_CAP = 100.0
 
 @dataclass(frozen=True)
 class Units:
-    """The evaluated units: codes (unique) and ranking groups (None = no group)."""
+    """The evaluated units: codes (unique) and ranking groups (None = no group).
+
+    ``group_labels`` names groups for explanations (经济发展类部门 for ``econ``).
+    """
 
     codes: tuple[str, ...]
     groups: tuple[str | None, ...]
+    group_labels: Mapping[str | None, str] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, codes: Sequence[str], groups: Sequence[str | None] | None = None) -> Units:
+    def of(
+        cls,
+        codes: Sequence[str],
+        groups: Sequence[str | None] | None = None,
+        group_labels: Mapping[str | None, str] | None = None,
+    ) -> Units:
         codes = tuple(codes)
-        return cls(codes, tuple(groups) if groups is not None else (None,) * len(codes))
+        groups = tuple(groups) if groups is not None else (None,) * len(codes)
+        return cls(codes, groups, dict(group_labels or {}))
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -57,11 +67,11 @@ class Units:
     def subset(self, rows: Sequence[int]) -> Units:
         rows = list(rows)
         if not rows:
-            return Units((), ())
+            return Units((), (), self.group_labels)
         pick = itemgetter(*rows)  # a C-level gather: subsets are taken on every update
         if len(rows) == 1:
-            return Units((pick(self.codes),), (pick(self.groups),))
-        return Units(pick(self.codes), pick(self.groups))
+            return Units((pick(self.codes),), (pick(self.groups),), self.group_labels)
+        return Units(pick(self.codes), pick(self.groups), self.group_labels)
 
     @cached_property
     def unique(self) -> bool:

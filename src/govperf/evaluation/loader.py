@@ -39,6 +39,7 @@ from govperf.evaluation.models import (
     ScoringTask,
 )
 from govperf.evaluation.schemes import IndicatorSpec, SchemeSpec
+from govperf.orgs.models import ComparableGroup
 
 FloatArray = npt.NDArray[np.float64]
 EPOCH = dt.date(2000, 1, 1)  # PostgreSQL's binary dates count days from here
@@ -136,7 +137,9 @@ def load_round(
     )
     unit_ids = [m[0] for m in members]
     codes = [m[1] for m in members]
-    units = Units.of(codes, [m[2] or None for m in members])
+    groups = [m[2] or None for m in members]
+    labels = dict(ComparableGroup.objects.filter(code__in=set(groups)).values_list("code", "name"))
+    units = Units.of(codes, groups, labels)
     n, k = len(members), len(spec.indicators)
     row_of = {uid: i for i, uid in enumerate(unit_ids)}
     actual = np.full((n, k), np.nan)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,78 @@ CHUNK = 50_000
 
 class SourceUnavailable(Exception):
     """The source could not be read; worth trying again later."""
+
+
+# --- secrets in a source's configuration --------------------------------------------------------
+#
+# A source may need credentials: request headers (``Authorization``, an API key), a password in
+# the URL or a token in its query. None of them is ever shown back: answers and pages carry
+# ``MASK`` in their place, and a form or API client that sends ``MASK`` back keeps the stored one.
+
+MASK = "********"
+# Query parameters whose value is a credential.
+_SECRET_NAME = re.compile(r"auth|token|key|secret|pass|pwd|sig|credential|session|cookie", re.I)
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+MAX_HEADERS = 50
+
+
+def public_url(url: str) -> str:
+    """``url`` with the password and the values of secret query parameters masked."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _at, host = netloc.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        netloc = f"{user}:{MASK}@{host}" if colon else netloc
+    query = "&".join(
+        f"{name}={MASK}" if sep and value and _SECRET_NAME.search(unquote(name)) else piece
+        for piece in parts.query.split("&")
+        for name, sep, value in [piece.partition("=")]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def public_headers(headers: dict[str, Any] | None) -> dict[str, str]:
+    """The header names, every value masked (any header may carry a credential)."""
+    return {str(name): MASK for name in (headers or {})}
+
+
+def unmask(
+    *, url: str, headers: dict[str, Any], stored: Connector | None
+) -> tuple[str, dict[str, Any]]:
+    """Put the stored secrets back where a client sent ``MASK`` (it sent back what it read)."""
+    if stored is None:
+        return url, headers
+    if url and url == public_url(stored.url):
+        url = stored.url
+    old = stored.headers or {}
+    headers = {
+        name: old[name] if value == MASK and name in old else value
+        for name, value in (headers or {}).items()
+    }
+    return url, headers
+
+
+def secrets(connector: Connector) -> list[str]:
+    """The credentials in a connector's configuration, longest first (to mask them in text)."""
+    found = [str(v) for v in (connector.headers or {}).values() if len(str(v)) >= 4]
+    parts = urlsplit(connector.url or "")
+    if parts.password:
+        found += [parts.password, unquote(parts.password)]
+    for piece in parts.query.split("&"):
+        name, _sep, value = piece.partition("=")
+        if value and _SECRET_NAME.search(unquote(name)):
+            found += [value, unquote(value)]
+    return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
+
+
+def redact(connector: Connector, text: str) -> str:
+    """``text`` (a run's message, say) with the connector's credentials masked."""
+    for secret in secrets(connector):
+        text = text.replace(secret, MASK)
+    return text
 
 
 # --- configuration checks (the form and the API use them) ---------------------------------------
@@ -85,12 +158,57 @@ def check_field_map(field_map: Any) -> list[ErrorDetail]:
     return errors
 
 
+def check_headers(headers: Any) -> list[ErrorDetail]:
+    if not isinstance(headers, dict) or len(headers) > MAX_HEADERS:
+        return [
+            ErrorDetail(
+                field="headers",
+                message=_("An object of at most %(n)d headers: name → value.") % {"n": MAX_HEADERS},
+            )
+        ]
+    errors = []
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            errors.append(
+                ErrorDetail(field="headers", value=str(name)[:100], message=_("Not a header name."))
+            )
+        elif value == MASK:
+            errors.append(
+                ErrorDetail(
+                    field="headers",
+                    value=name,
+                    message=_("Give the credential: %(mask)s stands only for the stored one.")
+                    % {"mask": MASK},
+                )
+            )
+        elif not isinstance(value, str) or len(value) > 4000 or any(c in value for c in "\r\n\0"):
+            errors.append(
+                ErrorDetail(
+                    field="headers",
+                    value=name,
+                    message=_("A header value is text of one line (at most 4000 characters)."),
+                )
+            )
+    return errors
+
+
 def check_source(*, kind: str, url: str, database: str, query: str) -> list[ErrorDetail]:
+    if kind not in Connector.Kind.values:
+        return [ErrorDetail(field="kind", value=str(kind), message=_("Unknown kind."))]
     if kind == Connector.Kind.HTTP:
         if urlsplit(url).scheme not in ("http", "https"):
             return [
                 ErrorDetail(
                     field="url", value=url, message=_("An http:// or https:// address is needed.")
+                )
+            ]
+        if MASK in url:
+            return [
+                ErrorDetail(
+                    field="url",
+                    value=public_url(url),
+                    message=_("Give the credential: %(mask)s stands only for the stored one.")
+                    % {"mask": MASK},
                 )
             ]
         return []
@@ -269,13 +387,30 @@ def columns(
 # --- a run -----------------------------------------------------------------------------------------
 
 
-def run(connector: Connector, *, attempt: int = 1, final: bool = True) -> ConnectorRun:
-    """One attempt: read, write, log. Raises ``SourceUnavailable`` (after logging) to be retried."""
+def run(
+    connector: Connector,
+    *,
+    attempt: int = 1,
+    final: bool = True,
+    log: ConnectorRun | None = None,
+) -> ConnectorRun:
+    """One attempt: read, write, log. Raises ``SourceUnavailable`` (after logging) to be retried.
+
+    ``log`` is the run queued by "run now" (still ``running``, not yet started), which this
+    attempt fills in; without it, or when it has been filled in already, a new run is logged.
+    """
     from govperf.audit import context
     from govperf.data.importing import import_columns
     from govperf.data.writer import SystemActor
 
-    log = ConnectorRun.objects.create(connector=connector, attempt=attempt)
+    if log is not None:
+        # Claimed once: a second delivery of the same task logs a run of its own.
+        claimed = ConnectorRun.objects.filter(
+            pk=log.pk, connector=connector, status=ConnectorRun.Status.QUEUED
+        ).update(status=ConnectorRun.Status.RUNNING, attempt=attempt, started_at=timezone.now())
+        log = ConnectorRun.objects.get(pk=log.pk) if claimed else None
+    if log is None:
+        log = ConnectorRun.objects.create(connector=connector, attempt=attempt)
     started = time.monotonic()
     Connector.objects.filter(pk=connector.pk).update(last_run_at=timezone.now())
     try:
@@ -309,6 +444,7 @@ def run(connector: Connector, *, attempt: int = 1, final: bool = True) -> Connec
         logger.exception("connector %s: run %s failed", connector.pk, log.pk)
         log.status = ConnectorRun.Status.FAILED
         log.message = f"{type(exc).__name__}: {exc}"[:2000]
+    log.message = redact(connector, log.message)[:2000]
     log.finished_at = timezone.now()
     log.duration_ms = int((time.monotonic() - started) * 1000)
     log.save(
@@ -329,6 +465,22 @@ def run(connector: Connector, *, attempt: int = 1, final: bool = True) -> Connec
     if log.status == ConnectorRun.Status.FAILED:
         raise SourceUnavailable(log.message)
     return log
+
+
+def run_task(connector_id: int, *, run_id: int | None, attempt: int, final: bool) -> None:
+    """The worker's attempt: an active connector runs (filling in the run "run now" queued);
+    a connector disabled or deleted since is skipped, its queued run closed as failed."""
+    connector = (
+        Connector.objects.filter(pk=connector_id, is_active=True).select_related("owner").first()
+    )
+    queued = ConnectorRun.objects.filter(pk=run_id, status=ConnectorRun.Status.QUEUED).first()
+    if connector is not None:
+        run(connector, attempt=attempt, final=final, log=queued)
+    elif queued is not None:
+        queued.status = ConnectorRun.Status.FAILED
+        queued.message = _("The connector was disabled before the run started.")
+        queued.finished_at = timezone.now()
+        queued.save(update_fields=["status", "message", "finished_at"])
 
 
 def _tell_owner(connector: Connector, log: ConnectorRun) -> None:

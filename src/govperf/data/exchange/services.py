@@ -1,18 +1,21 @@
-"""Writes of the data exchange: code mappings and connectors (the office's, ``IMPORT_DATA``)."""
+"""Writes of the data exchange: code mappings and connectors (the office's, ``IMPORT_DATA``).
+
+The pages, the API and ``govperf data`` call these; none of them writes on its own."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govperf.audit.services import record, snapshot
-from govperf.core.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
+from govperf.core.errors import Conflict, ErrorDetail, Forbidden, NotFound, ValidationFailed
 from govperf.data.exchange import connectors
 from govperf.data.exchange.mapping import KINDS, Mapping
-from govperf.data.models import CodeMapping, Connector
+from govperf.data.models import CodeMapping, Connector, ConnectorRun
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
 
@@ -198,14 +201,122 @@ CONNECTOR_FIELDS = (
     "query",
     "field_map",
 )
+METHODS = ("GET", "POST")
+_LENGTHS = {
+    "name": 100,
+    "minute": 64,
+    "hour": 64,
+    "day": 64,
+    "month": 64,
+    "day_of_week": 64,
+    "url": 500,
+    "records_path": 200,
+    "database": 64,
+    "query": 20_000,
+}
+
+
+def require_connectors(user) -> None:
+    """Connectors are the office's (``IMPORT_DATA``) over the whole organisation: a run writes
+    as the system into any unit, so a token narrowed to some units may not keep or run them.
+    The console operator (``govperf data`` without ``--as``) may."""
+    from govperf.data.writer import SystemActor
+
+    if isinstance(user, SystemActor):
+        return
+    policy.require(user, Action.IMPORT_DATA)
+    if not policy.unit_scope(user, Action.IMPORT_DATA).everything:
+        raise Forbidden(
+            _("Connectors write into every unit; a token limited to some units may not use them."),
+            action=str(Action.IMPORT_DATA),
+        )
+
+
+def visible_connectors(user) -> QuerySet[Connector]:
+    """Every connector (for those who may keep them), with its last run's status."""
+    require_connectors(user)
+    last = ConnectorRun.objects.filter(connector=OuterRef("pk")).order_by("-started_at", "-pk")
+    return Connector.objects.select_related("owner").annotate(
+        last_run_status=Subquery(last.values("status")[:1])
+    )
 
 
 def get_connector(user, pk: Any) -> Connector:
-    policy.require(user, Action.IMPORT_DATA)
-    found = Connector.objects.select_related("owner").filter(pk=pk).first()
+    try:
+        found = visible_connectors(user).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        found = None
     if found is None:
         raise NotFound(_("Connector not found."))
     return found
+
+
+def get_connector_named(user, name: str) -> Connector:
+    found = visible_connectors(user).filter(name=name.strip()).first()
+    if found is None:
+        raise NotFound(_("Connector not found."))
+    return found
+
+
+def connector_runs(user, connector: Connector) -> QuerySet[ConnectorRun]:
+    """A connector's runs, the latest first."""
+    require_connectors(user)
+    return ConnectorRun.objects.filter(connector=connector).select_related("connector")
+
+
+def get_connector_run(user, connector: Connector, pk: Any) -> ConnectorRun:
+    try:
+        found = connector_runs(user, connector).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise NotFound(_("Run not found."))
+    return found
+
+
+def connector_snapshot(connector: Connector) -> dict[str, Any]:
+    """The audited state, its credentials masked."""
+    state = snapshot(connector)
+    state["url"] = connectors.public_url(connector.url)
+    state["headers"] = connectors.public_headers(connector.headers)
+    return state
+
+
+def _check_connector(data: dict[str, Any]) -> list[ErrorDetail]:
+    errors = []
+    if not str(data["name"]).strip():
+        errors.append(ErrorDetail(field="name", message=_("A name is needed.")))
+    errors += [
+        ErrorDetail(
+            field=name,
+            message=_("At most %(n)d characters.") % {"n": limit},
+        )
+        for name, limit in _LENGTHS.items()
+        if not isinstance(data[name], str) or len(data[name]) > limit
+    ]
+    if data["method"] not in METHODS:
+        errors.append(
+            ErrorDetail(field="method", value=str(data["method"]), message=_("GET or POST."))
+        )
+    if data["response_format"] not in Connector.Format.values:
+        errors.append(
+            ErrorDetail(
+                field="response_format",
+                value=str(data["response_format"]),
+                message=_("JSON or CSV."),
+            )
+        )
+    if errors:  # the checks below need text
+        return errors
+    errors += connectors.check_schedule(
+        data["minute"], data["hour"], data["day"], data["month"], data["day_of_week"]
+    )
+    errors += connectors.check_field_map(data["field_map"])
+    errors += connectors.check_headers(data["headers"])
+    errors += connectors.check_source(
+        kind=data["kind"], url=data["url"], database=data["database"], query=data["query"]
+    )
+    return errors
 
 
 def save_connector(
@@ -215,59 +326,128 @@ def save_connector(
     connector: Connector | None = None,
     expected_version: int | None = None,
 ) -> Connector:
-    policy.require(actor, Action.IMPORT_DATA)
-    errors = connectors.check_schedule(
-        fields["minute"], fields["hour"], fields["day"], fields["month"], fields["day_of_week"]
+    """Create a connector, or change one: ``fields`` holds what is given (the rest keeps its
+    value, or the default; the owner of a new connector is the actor). A credential sent
+    back masked, as it was shown, keeps its stored value."""
+    require_connectors(actor)
+    unknown = set(fields) - set(CONNECTOR_FIELDS)
+    if unknown:
+        raise TypeError(f"not connector fields: {sorted(unknown)}")
+    if connector is None:
+        data = {
+            name: Connector._meta.get_field(name).get_default()
+            for name in CONNECTOR_FIELDS
+            if name != "owner"
+        }
+        data["owner"] = actor
+    else:
+        data = {name: getattr(connector, name) for name in CONNECTOR_FIELDS}
+    data.update(fields)
+    data["name"] = str(data["name"] or "").strip()
+    data["url"], data["headers"] = connectors.unmask(
+        url=data["url"] or "", headers=data["headers"], stored=connector
     )
-    errors += connectors.check_field_map(fields["field_map"])
-    errors += connectors.check_source(
-        kind=fields["kind"],
-        url=fields.get("url", ""),
-        database=fields.get("database", ""),
-        query=fields.get("query", ""),
-    )
+    errors = _check_connector(data)
     if (
-        Connector.objects.filter(name=fields["name"])
+        data["name"]
+        and Connector.objects.filter(name=data["name"])
         .exclude(pk=getattr(connector, "pk", None))
         .exists()
     ):
         errors.append(
-            ErrorDetail(field="name", value=fields["name"], message=_("This name is used already."))
+            ErrorDetail(field="name", value=data["name"], message=_("This name is used already."))
         )
     _fail_if(errors, _("The connector could not be saved."))
     with transaction.atomic():
         if connector is None:
-            connector = Connector.objects.create(**fields)
+            connector = Connector.objects.create(**data)
             record(
                 action="data.connector.create",
                 actor=actor,
                 obj=connector,
-                after=snapshot(connector),
+                after=connector_snapshot(connector),
             )
             return connector
         locked = Connector.objects.select_for_update().get(pk=connector.pk)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(_("Someone else has changed this connector; reload and try again."))
-        before = snapshot(locked)
-        for name, value in fields.items():
+        before = connector_snapshot(locked)
+        for name, value in data.items():
             setattr(locked, name, value)
         locked.version += 1
         locked.updated_at = timezone.now()
-        locked.save(update_fields=[*fields, "version", "updated_at"])
+        locked.save(update_fields=[*CONNECTOR_FIELDS, "version", "updated_at"])
         record(
             action="data.connector.update",
             actor=actor,
             obj=locked,
             before=before,
-            after=snapshot(locked),
+            after=connector_snapshot(locked),
         )
         return locked
 
 
-def run_connector_now(*, actor, connector: Connector) -> None:
-    """Queue one run now (the worker retries it if the source cannot be read)."""
+def delete_connector(*, actor, connector: Connector) -> None:
+    """Delete a connector and its run log (the values it wrote stay; disabling keeps both)."""
+    require_connectors(actor)
+    with transaction.atomic():
+        locked = Connector.objects.select_for_update().filter(pk=connector.pk).first()
+        if locked is None:
+            raise NotFound(_("Connector not found."))
+        before = connector_snapshot(locked)
+        locked.delete()
+        record(
+            action="data.connector.delete",
+            actor=actor,
+            object_type="data.connector",
+            object_id=before["id"],
+            object_repr=before["name"],
+            before=before,
+        )
+
+
+def _require_active(connector: Connector) -> None:
+    if not connector.is_active:
+        raise Conflict(_("This connector is disabled; enable it to run it."))
+
+
+def run_connector_now(*, actor, connector: Connector) -> ConnectorRun:
+    """Queue one run now and return it, queued (the worker fills it in, and retries the
+    source if it cannot be read)."""
     from govperf.data.tasks import run_connector
 
-    policy.require(actor, Action.IMPORT_DATA)
-    record(action="data.connector.run", actor=actor, obj=connector)
-    transaction.on_commit(lambda: run_connector(connector.pk))
+    require_connectors(actor)
+    _require_active(connector)
+    with transaction.atomic():
+        queued = ConnectorRun.objects.create(connector=connector, status=ConnectorRun.Status.QUEUED)
+        record(action="data.connector.run", actor=actor, obj=connector, after={"run": queued.pk})
+        transaction.on_commit(lambda: run_connector(connector.pk, queued.pk))
+    queued.refresh_from_db()  # a worker in immediate mode has run it already
+    return queued
+
+
+def run_connector_here(
+    *, actor, connector: Connector, retries: int = 0, retry_delay: float = 0
+) -> ConnectorRun:
+    """Run now in this process (the command line) and return the finished run. A source that
+    cannot be read is tried ``retries`` more times, ``retry_delay`` seconds apart, as the
+    worker would; the owner is told when the last attempt fails or the data are refused."""
+    import time
+
+    require_connectors(actor)
+    _require_active(connector)
+    with transaction.atomic():
+        record(action="data.connector.run", actor=actor, obj=connector, after={"in_process": True})
+    attempt = 1
+    while True:
+        log = ConnectorRun.objects.create(
+            connector=connector, attempt=attempt, status=ConnectorRun.Status.QUEUED
+        )
+        try:
+            return connectors.run(connector, attempt=attempt, final=attempt > retries, log=log)
+        except connectors.SourceUnavailable:
+            if attempt > retries:
+                log.refresh_from_db()
+                return log
+        attempt += 1
+        time.sleep(retry_delay)
