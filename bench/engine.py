@@ -421,7 +421,7 @@ DB_TARGET_S = 30.0
 
 
 class _scratch_database:
-    """A database beside the one ``dsn`` names, dropped on exit."""
+    """A database beside the one ``dsn`` names (which need not exist), dropped on exit."""
 
     def __init__(self, dsn: str) -> None:
         import os
@@ -441,7 +441,7 @@ class _scratch_database:
             port=c["PORT"] or None,
             user=c["USER"] or None,
             password=c["PASSWORD"] or None,
-            dbname=c["NAME"],
+            dbname="postgres",  # the maintenance database: the named one may not exist
             autocommit=True,
         )
 
