@@ -38,6 +38,7 @@ from bench._util import (
     median_seconds,
     progress,
     report,
+    scratch_database,
     traced_peak_mb,
 )
 from govperf.engine.lights import FOUR_LIGHTS, Lights, progress_lights
@@ -364,7 +365,7 @@ def database_round_trip(dsn: str, p: Province, result: EvaluationResult) -> dict
     """
     import time
 
-    with _scratch_database(dsn) as scratch:
+    with scratch_database(dsn, "bench_engine") as scratch:
         _django(scratch)
         from django.core.management import call_command
 
@@ -418,44 +419,6 @@ def database_round_trip(dsn: str, p: Province, result: EvaluationResult) -> dict
 
 
 DB_TARGET_S = 30.0
-
-
-class _scratch_database:
-    """A database beside the one ``dsn`` names (which need not exist), dropped on exit."""
-
-    def __init__(self, dsn: str) -> None:
-        import os
-
-        import dj_database_url
-
-        self.config = dj_database_url.parse(dsn)
-        self.name = f"{self.config['NAME']}_bench_{os.getpid()}"
-        self.dsn = dsn.rsplit("/", 1)[0] + "/" + self.name
-
-    def _admin(self):
-        import psycopg
-
-        c = self.config
-        return psycopg.connect(
-            host=c["HOST"] or None,
-            port=c["PORT"] or None,
-            user=c["USER"] or None,
-            password=c["PASSWORD"] or None,
-            dbname="postgres",  # the maintenance database: the named one may not exist
-            autocommit=True,
-        )
-
-    def __enter__(self) -> str:
-        with self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{self.name}"')
-        return self.dsn
-
-    def __exit__(self, *exc: object) -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def _django(dsn: str) -> None:

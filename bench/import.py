@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._util import MB, max_rss_mb, progress, report
+from bench._util import MB, max_rss_mb, progress, report, scratch_database
 
 UNITS = 100
 INDICATORS = 1000
@@ -125,28 +125,6 @@ def write_xlsx_file(path: Path, count: int) -> None:
     for ind, unit, period, value in rows(count, seed=11):
         sheet.append([ind, unit, period, float(value)])
     workbook.save(path)
-
-
-def scratch_database(url: str) -> tuple[str, str]:
-    """Create ``<db>_bench_import`` on the server of ``url``; return its URL and the admin URL."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "govperf") + "_bench_import"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}")), admin
-
-
-def drop_database(admin: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def setup_django(url: str, var_dir: str) -> None:
@@ -340,10 +318,9 @@ def main() -> int:
         print("bench.import needs DATABASE_URL pointing at a PostgreSQL server", file=sys.stderr)
         report({"bench": "import", "pass": False, "error": "DATABASE_URL (PostgreSQL) not set"})
         return 2
-    scratch, admin = scratch_database(url)
-    name = scratch.rsplit("/", 1)[1]
     figures: dict[str, Any] = {"bench": "import"}
-    try:
+    with scratch_database(url, "bench_import") as scratch:
+        name = scratch.rsplit("/", 1)[1]
         with tempfile.TemporaryDirectory(prefix="govperf-bench-import-") as tmp:
             folder = Path(tmp)
             setup_django(scratch, str(folder / "var"))
@@ -431,12 +408,7 @@ def main() -> int:
                 and peaks[big] / peaks[SIZES[0]] <= TARGETS["peak_growth_max"]
                 and xlsx_s <= TARGETS["xlsx_100k_s_max"]
             )
-            from django.db import connections
-
-            connections.close_all()
-    finally:
-        drop_database(admin, name)
-        progress(f"scratch database {name} dropped")
+    progress(f"scratch database {name} dropped")
     report(figures)
     return 0
 

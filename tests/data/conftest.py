@@ -9,12 +9,14 @@ has a 2026 target for ``edu``, in a plan in execution.
 
 from __future__ import annotations
 
+import json
 import threading
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 from django.utils import translation
 
 from govperf.data.batch import ValueBatch
@@ -136,6 +138,16 @@ def stored(
         status=status,
         **extra,
     )
+
+
+def cli(capsys, *args) -> tuple[int, dict]:
+    """``govperf data ARGS``: its exit code and the JSON object of its last line."""
+    code = 0
+    try:
+        call_command("data", *args)
+    except SystemExit as exc:
+        code = exc.code
+    return code, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
 @pytest.fixture

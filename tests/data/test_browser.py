@@ -43,6 +43,20 @@ def world(db):
     return org, lib
 
 
+def submit_march(org, lib) -> None:
+    """March's ENR (700: a jump the rule warns of) and CAP, entered and submitted."""
+    services.save_draft(
+        actor=org.edu_coord,
+        unit=org.edu,
+        period="202603",
+        entries=[
+            Entry(indicator_id=lib.enr.pk, value="700"),
+            Entry(indicator_id=lib.cap.pk, value="800"),
+        ],
+    )
+    services.submit_values(actor=org.edu_coord, unit=org.edu, period="202603")
+
+
 def test_entry_grid_by_keyboard_with_the_cell_check(page, world):
     org, lib = world
     as_person(page, org.edu_coord)
@@ -109,16 +123,7 @@ def test_entry_grid_at_phone_width(phone, world):
 
 def test_approval_page_for_the_unit_leader(page, phone, world):
     org, lib = world
-    services.save_draft(
-        actor=org.edu_coord,
-        unit=org.edu,
-        period="202603",
-        entries=[
-            Entry(indicator_id=lib.enr.pk, value="700"),
-            Entry(indicator_id=lib.cap.pk, value="800"),
-        ],
-    )
-    services.submit_values(actor=org.edu_coord, unit=org.edu, period="202603")
+    submit_march(org, lib)
     for tab, name in ((page, "approval-desktop"), (phone, "approval-phone")):
         as_person(tab, org.edu_leader)
         tab.goto(f"{tab.base_url}/data/approval/{org.edu.pk}/202603/")
@@ -134,16 +139,7 @@ def test_approval_page_for_the_unit_leader(page, phone, world):
 
 def test_office_pages(page, phone, world):
     org, lib = world
-    services.save_draft(
-        actor=org.edu_coord,
-        unit=org.edu,
-        period="202603",
-        entries=[
-            Entry(indicator_id=lib.enr.pk, value="700"),
-            Entry(indicator_id=lib.cap.pk, value="800"),
-        ],
-    )
-    services.submit_values(actor=org.edu_coord, unit=org.edu, period="202603")
+    submit_march(org, lib)
     services.approve_values(actor=org.edu_leader, unit=org.edu, period="202603")
     services.lock_period(actor=org.office, period="2026", reason="年度封存")
     enr = DataValue.objects.get(indicator=lib.enr, period="202603")

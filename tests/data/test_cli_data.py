@@ -5,22 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import call_command
 
 from govperf.audit.models import AuditEntry
 from govperf.data.models import DataValue
 from tests import shared
+from tests.data.conftest import cli
 
 SHARED = shared.SHARED / "dhis2"
-
-
-def cli(capsys, *args) -> tuple[int, dict]:
-    code = 0
-    try:
-        call_command("data", *args)
-    except SystemExit as exc:
-        code = exc.code
-    return code, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
 def test_import_prints_counts_and_exits_0(org, lib, tmp_path, capsys):

@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import json
 
-from django.core.management import call_command
-
 from govperf.audit.models import AuditEntry
 from govperf.core.models import Notification
 from govperf.data.models import Connector, ConnectorRun, DataValue
+from tests.data.conftest import cli
 
 FIELDS = {"indicator": "ind", "unit": "org", "period": "pe", "value": "val"}
 VALUES = b'[{"ind": "ENR", "org": "edu", "pe": "202603", "val": 12}]'
-
-
-def cli(capsys, *args) -> tuple[int, dict]:
-    code = 0
-    try:
-        call_command("data", *args)
-    except SystemExit as exc:
-        code = exc.code
-    return code, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
 def make(org, url: str, **fields) -> Connector:

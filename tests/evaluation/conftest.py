@@ -252,3 +252,17 @@ def compute(world: World, round_: Round, reason: str = ""):
         actor=world.office, round_=round_, reason=reason, enqueue=False
     )
     return services.run_computation(job.pk)
+
+
+def publish(world: World, today: dt.date | None = None):
+    """A round of the worked example, scored, computed, reviewed and published."""
+    round_ = world.open_round()
+    world.score_everything(round_)
+    rs = compute(world, round_).result_set
+    services.review_results(actor=world.office, result_set=rs)
+    return services.publish_results(actor=world.office, result_set=rs, today=today)
+
+
+@pytest.fixture
+def published(world):
+    return publish(world)

@@ -1,13 +1,16 @@
 """The evaluation API end to end: schemes, rounds, tasks and scores, computations,
 results with breakdowns, the result workflow, appeals, settings and the calendar."""
 
+import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from govperf.evaluation import selectors, services
 from govperf.evaluation.models import Appeal, ResultSet, Scheme, ScoringTask
-from tests.evaluation.conftest import SCHEME
+from tests.evaluation.conftest import SCHEME, compute
 from tests.helpers import signed_in
 
 API = "/api/v1/evaluation"
@@ -239,3 +242,33 @@ def test_reassign_and_conflicts_through_the_api(world, office):
     call(expert, "post", f"/conflicts/{declared['id']}/withdraw")
     reassigned = call(office, "post", f"/tasks/{task.pk}/reassign", {"evaluator": "expert2"})
     assert reassigned["status"] == "pending"
+
+
+def queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        call(client, "get", path)
+    return len(captured.captured_queries)
+
+
+def test_lists_do_not_query_per_row(world, office):
+    first = world.open_round()
+    world.score_everything(first)
+    compute(world, first)
+    call(office, "get", "/rounds")  # the session's first request reads more
+    rounds, sets = queries(office, "/rounds"), queries(office, f"/rounds/{first.pk}/results")
+    services.open_round(
+        actor=world.office,
+        cycle=world.cycle,
+        period="2025",
+        scheme_version=first.scheme_version,
+        units=world.units,
+        deadline=dt.date(2026, 1, 31),
+        seed=1,
+    )
+    compute(world, first)  # a second version, with the first as its previous
+    assert queries(office, "/rounds") == rounds
+    assert queries(office, f"/rounds/{first.pk}/results") == sets
+    assert [s["previous"] for s in call(office, "get", f"/rounds/{first.pk}/results")] == [1, None]
+    assert [r["units"] for r in call(office, "get", "/rounds")["items"]] == [
+        ["edu", "health", "county"]
+    ] * 2

@@ -11,20 +11,26 @@ from govperf.core.errors import Conflict, Forbidden
 from govperf.core.models import Notification
 from govperf.evaluation import services
 from govperf.evaluation.models import Appeal, ImportedValue, ResultSet, UnitResult
-from tests.evaluation.conftest import compute
+from tests.evaluation.conftest import compute, publish
 
 D = dt.date
 
 
 @pytest.fixture
 def published(world):
-    round_ = world.open_round()
-    world.score_everything(round_)
-    rs = compute(world, round_).result_set
-    services.review_results(actor=world.office, result_set=rs)
     # Published on Tuesday 30 September 2025, the eve of National Day (1–8 October off,
     # Saturday 11 October worked): 3 working days run to 11 October.
-    return services.publish_results(actor=world.office, result_set=rs, today=D(2025, 9, 30))
+    return publish(world, today=D(2025, 9, 30))
+
+
+def edu_appeals(world, published, reason, today, by=None):
+    return services.file_appeal(
+        actor=by or world.org.edu_leader,
+        result_set=published,
+        unit=world.org.edu,
+        reason=reason,
+        today=today,
+    )
 
 
 def test_the_window_counts_working_days_over_the_holiday(world, published):
@@ -35,12 +41,8 @@ def test_a_unit_appeals_within_the_window_and_the_office_decides_within_10_worki
     world, published, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        appeal = services.file_appeal(
-            actor=world.org.edu_leader,
-            result_set=published,
-            unit=world.org.edu,
-            reason="社会评价样本中有两份问卷不属于本局服务对象。",
-            today=D(2025, 10, 11),
+        appeal = edu_appeals(
+            world, published, "社会评价样本中有两份问卷不属于本局服务对象。", D(2025, 10, 11)
         )
     # Saturday 11 October (worked) + 10 working days: 13–17 and 20–24 October.
     assert appeal.due_date == D(2025, 10, 24)
@@ -56,13 +58,7 @@ def test_a_unit_appeals_within_the_window_and_the_office_decides_within_10_worki
 
 def test_an_appeal_after_the_window_is_refused(world, published):
     with pytest.raises(Conflict) as caught:
-        services.file_appeal(
-            actor=world.org.edu_leader,
-            result_set=published,
-            unit=world.org.edu,
-            reason="迟到的申诉",
-            today=D(2025, 10, 13),
-        )
+        edu_appeals(world, published, "迟到的申诉", D(2025, 10, 13))
     assert caught.value.code == "window_closed"
     assert not Appeal.objects.exists()
 
@@ -70,43 +66,19 @@ def test_an_appeal_after_the_window_is_refused(world, published):
 def test_only_a_units_leader_appeals_for_it(world, published):
     for actor in (world.org.health_leader, world.org.edu_coord, world.org.evaluator):
         with pytest.raises((Forbidden, Exception)):
-            services.file_appeal(
-                actor=actor,
-                result_set=published,
-                unit=world.org.edu,
-                reason="x",
-                today=D(2025, 10, 9),
-            )
+            edu_appeals(world, published, "x", D(2025, 10, 9), by=actor)
     assert not Appeal.objects.exists()
 
 
 def test_one_open_appeal_per_unit(world, published):
-    services.file_appeal(
-        actor=world.org.edu_leader,
-        result_set=published,
-        unit=world.org.edu,
-        reason="一",
-        today=D(2025, 10, 9),
-    )
+    edu_appeals(world, published, "一", D(2025, 10, 9))
     with pytest.raises(Conflict):
-        services.file_appeal(
-            actor=world.org.edu_leader,
-            result_set=published,
-            unit=world.org.edu,
-            reason="二",
-            today=D(2025, 10, 9),
-        )
+        edu_appeals(world, published, "二", D(2025, 10, 9))
     assert Appeal.objects.count() == 1
 
 
 def test_overdue_decisions_are_flagged_once(world, published, django_capture_on_commit_callbacks):
-    appeal = services.file_appeal(
-        actor=world.org.edu_leader,
-        result_set=published,
-        unit=world.org.edu,
-        reason="一",
-        today=D(2025, 10, 9),
-    )
+    appeal = edu_appeals(world, published, "一", D(2025, 10, 9))
     # Thursday 9 October + 10 working days: 10, 11 (a worked Saturday), 13–17, 20–22.
     assert appeal.due_date == D(2025, 10, 22)
     assert not appeal.is_overdue(D(2025, 10, 22)) and appeal.is_overdue(D(2025, 10, 23))
@@ -118,13 +90,7 @@ def test_overdue_decisions_are_flagged_once(world, published, django_capture_on_
 
 
 def test_locking_waits_for_every_decision(world, published):
-    appeal = services.file_appeal(
-        actor=world.org.edu_leader,
-        result_set=published,
-        unit=world.org.edu,
-        reason="一",
-        today=D(2025, 10, 9),
-    )
+    appeal = edu_appeals(world, published, "一", D(2025, 10, 9))
     with pytest.raises(Conflict):
         services.lock_results(actor=world.office, result_set=published)
     services.decide_appeal(
@@ -153,13 +119,7 @@ def test_an_upheld_appeal_recomputes_and_the_new_version_diffs_against_the_publi
     world, published, django_capture_on_commit_callbacks
 ):
     round_ = published.round
-    appeal = services.file_appeal(
-        actor=world.org.edu_leader,
-        result_set=published,
-        unit=world.org.edu,
-        reason="样本有误",
-        today=D(2025, 10, 9),
-    )
+    appeal = edu_appeals(world, published, "样本有误", D(2025, 10, 9))
     # The office corrects the survey (drops the two questionnaires) before deciding.
     ImportedValue.objects.filter(
         round=round_, unit=world.org.edu, code="social", position__in=[3, 4]

@@ -6,7 +6,7 @@ import pytest
 
 from govperf.evaluation import services
 from tests.browser_support import as_person, fits, shot
-from tests.evaluation.conftest import World, compute
+from tests.evaluation.conftest import World, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,12 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def published():
     world = World()
-    round_ = world.open_round()
-    world.score_everything(round_)
-    rs = compute(world, round_).result_set
-    services.review_results(actor=world.office, result_set=rs)
-    services.publish_results(actor=world.office, result_set=rs)
-    return world, rs
+    return world, publish(world)
 
 
 def charts_drawn(page) -> int:

@@ -5,22 +5,10 @@ import io
 import re
 import zlib
 
-import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from govperf.evaluation import services
-from tests.evaluation.conftest import compute
 from tests.helpers import signed_in
-
-
-@pytest.fixture
-def published(world):
-    round_ = world.open_round()
-    world.score_everything(round_)
-    rs = compute(world, round_).result_set
-    services.review_results(actor=world.office, result_set=rs)
-    return services.publish_results(actor=world.office, result_set=rs)
 
 
 def streams(data: bytes) -> list[bytes]:

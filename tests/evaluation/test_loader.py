@@ -92,17 +92,7 @@ def test_worker_processes_explain_what_the_engine_explains_inline(world):
         veto=loaded.veto,
         levels=loaded.levels,
     )
-    plan = [
-        explaining.PlanColumn(
-            code=i.code,
-            column=i.column,
-            rule=i.rule,
-            params=loaded.plan_params[i.code],
-            actual=loaded.actual[:, i.column],
-        )
-        for i in spec.indicators
-        if i.plan_fields
-    ]
+    plan = loaded.plan_columns()
     inline = explaining.explain_all(result, plan)
     parallel = explaining.explain_all(result, plan, workers=2, parallel_from=1, chunk=2)
     assert parallel == inline

@@ -4,22 +4,12 @@ expert), and refuses or hides what they may not see."""
 import datetime as dt
 import re
 
-import pytest
 from django.urls import reverse
 
 from govperf.evaluation import presets, selectors, services
 from govperf.evaluation.models import ResultSet
 from tests.evaluation.conftest import compute
 from tests.helpers import signed_in
-
-
-@pytest.fixture
-def published(world):
-    round_ = world.open_round()
-    world.score_everything(round_)
-    rs = compute(world, round_).result_set
-    services.review_results(actor=world.office, result_set=rs)
-    return services.publish_results(actor=world.office, result_set=rs)
 
 
 def get(person, name, *args, status=200, **query):

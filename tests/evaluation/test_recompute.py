@@ -11,15 +11,6 @@ from govperf.evaluation.models import ComputeJob, IndicatorResult, ResultSet, Un
 from tests.evaluation.conftest import compute
 
 
-@pytest.fixture
-def published(world):
-    round_ = world.open_round()
-    world.score_everything(round_)
-    rs = compute(world, round_).result_set
-    services.review_results(actor=world.office, result_set=rs)
-    return services.publish_results(actor=world.office, result_set=rs)
-
-
 def snapshot(rs):
     return (
         list(

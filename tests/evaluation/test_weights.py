@@ -6,8 +6,7 @@ import pytest
 
 from govperf.core.errors import ValidationFailed
 from govperf.engine import weighting
-from govperf.evaluation import services, weights
-from tests.evaluation.conftest import compute
+from govperf.evaluation import weights
 
 
 def test_points_sum_to_exactly_100():
@@ -34,15 +33,6 @@ def test_equal_and_expert_weights():
     assert weights.equal(["a", "b", "c", "d"]).points == [25.0, 25.0, 25.0, 25.0]
     got = weights.expert_average([[50, 30, 20], [0.4, 0.4, 0.2]], ["a", "b", "c"])
     assert got.points == [45.0, 35.0, 20.0]
-
-
-@pytest.fixture
-def published(world):
-    round_ = world.open_round()
-    world.score_everything(round_)
-    rs = compute(world, round_).result_set
-    services.review_results(actor=world.office, result_set=rs)
-    return services.publish_results(actor=world.office, result_set=rs)
 
 
 def test_entropy_and_critic_from_last_cycles_values(world, published):

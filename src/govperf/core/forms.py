@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 
 from govperf.core.errors import DomainError
 
@@ -19,3 +20,28 @@ def apply_errors(form: forms.Form, exc: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, str(exc.message))
+
+
+def flash_error(request, exc: DomainError, *, limit: int | None = None) -> None:
+    """A refused step as messages on the next page: the reason, then each located detail."""
+    messages.error(request, exc.message)
+    for d in exc.details[:limit]:
+        where = d.location
+        messages.error(request, f"{where}: {d.message}" if where else d.message)
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} ({obj.code})"
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} ({obj.username})"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)

@@ -393,6 +393,15 @@ def decide_correction(request: HttpRequest, correction_id: int, payload: Correct
 # --- validation rules -----------------------------------------------------------------------------
 
 
+def _rule(request: HttpRequest, code: str):
+    """The rule named ``code``, for those who may change rules."""
+    policy.require(request.user, Action.MANAGE_LIBRARY)
+    rule = selectors.rules().filter(code=code).first()
+    if rule is None:
+        raise NotFound(_("Rule not found."))
+    return rule
+
+
 @router.get("/data/rules", response={200: list[RuleOut], **ERRORS}, summary="Validation rules")
 @paginate(Pagination)
 def list_rules(request: HttpRequest):
@@ -420,10 +429,7 @@ def create_rule(request: HttpRequest, payload: RuleIn):
     "/data/rules/{code}", response={200: RuleOut, **ERRORS}, summary="Change a validation rule"
 )
 def patch_rule(request: HttpRequest, code: str, payload: RulePatch):
-    policy.require(request.user, Action.MANAGE_LIBRARY)
-    rule = selectors.rules().filter(code=code).first()
-    if rule is None:
-        raise NotFound(_("Rule not found."))
+    rule = _rule(request, code)
     return services.update_rule(
         actor=request.user,
         rule=rule,
@@ -442,10 +448,7 @@ def patch_rule(request: HttpRequest, code: str, payload: RulePatch):
     "/data/rules/{code}", response={204: None, **ERRORS}, summary="Delete a validation rule"
 )
 def delete_rule(request: HttpRequest, code: str):
-    policy.require(request.user, Action.MANAGE_LIBRARY)
-    rule = selectors.rules().filter(code=code).first()
-    if rule is None:
-        raise NotFound(_("Rule not found."))
+    rule = _rule(request, code)
     services.delete_rule(actor=request.user, rule=rule)
     return Status(204, None)
 
@@ -460,11 +463,8 @@ def delete_rule(request: HttpRequest, code: str):
 )
 @paginate(Pagination)
 def list_runs(request: HttpRequest):
-    user = request.user
-    policy.require(user, Action.VIEW_QUALITY)
-    scope = policy.unit_scope(user, Action.VIEW_QUALITY)
-    runs = selectors.runs()
-    return runs if scope.everything else runs.filter(scope.q("unit__"))
+    policy.require(request.user, Action.VIEW_QUALITY)
+    return selectors.visible_runs(request.user)
 
 
 @router.post(

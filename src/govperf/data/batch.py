@@ -11,7 +11,6 @@ Columns rather than row objects, so that a million values stay cheap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
@@ -55,34 +54,6 @@ class ValueBatch:
         """The values as float64, NaN where there is none (for the engine and the rules)."""
         return np.array([float(v) if v else np.nan for v in self.values], dtype=np.float64)
 
-    def decimal(self, i: int) -> Decimal | None:
-        return Decimal(self.values[i]) if self.values[i] else None
-
     @property
     def has_origin(self) -> bool:
         return bool(self.stored_by or self.followups or self.last_updated)
-
-    def take(self, positions: npt.NDArray[np.int64] | list[int]) -> ValueBatch:
-        """The rows at ``positions``, in that order, as a batch of their own."""
-        idx = np.asarray(positions, dtype=np.int64)
-        pos = idx.tolist()
-
-        def pick(column: list) -> list:
-            return [column[i] for i in pos] if column else []
-
-        return ValueBatch(
-            indicator_ids=np.asarray(self.indicator_ids, dtype=np.int64)[idx],
-            unit_ids=np.asarray(self.unit_ids, dtype=np.int64)[idx],
-            periods=pick(self.periods),
-            values=pick(self.values),
-            levels=pick(self.levels),
-            categories=pick(self.categories),
-            attributes=pick(self.attributes),
-            comments=pick(self.comments),
-            rows=pick(self.rows),
-            stored_by=pick(self.stored_by),
-            followups=pick(self.followups),
-            last_updated=pick(self.last_updated),
-            keep_comments=self.keep_comments,
-            columns=self.columns,
-        )

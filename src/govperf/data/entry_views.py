@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from govperf.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from govperf.core.forms import flash_error as core_flash_error
 from govperf.data import locks, selectors, services, workflow
 from govperf.data.batch import ValueBatch
 from govperf.data.exchange import jobs
@@ -32,10 +33,14 @@ KINDS = (
 
 
 def flash_error(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
-    for d in exc.details[:20]:
-        where = d.location
-        messages.error(request, f"{where}: {d.message}" if where else d.message)
+    # An import can be refused for thousands of rows: the first 20 say enough on a page.
+    core_flash_error(request, exc, limit=20)
+
+
+def _flash_form_errors(request: HttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for e in errors:
+            messages.error(request, e)
 
 
 def _period(code: str) -> Period:
@@ -349,9 +354,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     value = selectors.get_value(user, pk, Action.ENTER_DATA)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        _flash_form_errors(request, form)
         return redirect("data:value", value.pk)
     try:
         services.add_evidence(
@@ -402,9 +405,7 @@ def correction_request(request: HttpRequest, pk: int) -> HttpResponse:
     levels = _levels(value)
     form = CorrectionForm(request.POST, levels=levels)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        _flash_form_errors(request, form)
         return redirect("data:value", value.pk)
     try:
         services.request_correction(

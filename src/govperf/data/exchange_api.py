@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from govperf.core.pagination import Pagination
-from govperf.core.schemas import ERRORS, InputSchema
+from govperf.core.schemas import ERRORS, ErrorDetailOut, InputSchema
 from govperf.data import conf, exporting
 from govperf.data.exchange import jobs, services
 from govperf.data.exchange.mapping import parse_file
@@ -21,6 +21,7 @@ from govperf.data.schemas import (
     ConnectorOut,
     ConnectorPatch,
     ConnectorRunOut,
+    error_items,
 )
 
 router = Router(tags=["data exchange"])
@@ -28,14 +29,6 @@ router = Router(tags=["data exchange"])
 ImportFormat = Literal["csv", "xlsx", "dhis2-json", "dhis2-csv"]
 ExportFormat = Literal["csv", "xlsx", "template-xlsx", "template-csv", "dhis2-json", "dhis2-csv"]
 MappingKind = Literal["dataElement", "orgUnit", "categoryOptionCombo", "attributeOptionCombo"]
-
-
-class ErrorItemOut(Schema):
-    message: str
-    field: str | None = None
-    row: int | None = None
-    column: str | None = None
-    value: str | None = None
 
 
 class ImportJobOut(Schema):
@@ -50,8 +43,8 @@ class ImportJobOut(Schema):
     progress_total: int
     percent: int
     counts: dict[str, int]
-    errors: list[ErrorItemOut]
-    warnings: list[ErrorItemOut]
+    errors: list[ErrorDetailOut]
+    warnings: list[ErrorDetailOut]
     created_at: str
     finished_at: str | None
 
@@ -65,16 +58,11 @@ class ImportJobOut(Schema):
 
     @staticmethod
     def resolve_errors(job: ImportJob) -> list[dict]:
-        return [
-            {**e, "value": None if e.get("value") is None else str(e["value"])} for e in job.errors
-        ]
+        return error_items(job.errors)
 
     @staticmethod
     def resolve_warnings(job: ImportJob) -> list[dict]:
-        return [
-            {**e, "value": None if e.get("value") is None else str(e["value"])}
-            for e in job.warnings
-        ]
+        return error_items(job.warnings)
 
 
 class DataImportIn(InputSchema):

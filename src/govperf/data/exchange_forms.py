@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from govperf.data.exchange import connectors
 from govperf.data.exchange.mapping import KINDS
+from govperf.data.exchange.services import CONNECTOR_FIELDS
 from govperf.data.importing import FORMATS
 from govperf.data.models import CodeMapping, Connector
 
@@ -127,26 +128,8 @@ class ConnectorForm(forms.Form):
 
     @staticmethod
     def initial_from(connector: Connector) -> dict:
-        out = {
-            name: getattr(connector, name)
-            for name in (
-                "name",
-                "kind",
-                "is_active",
-                "minute",
-                "hour",
-                "day",
-                "month",
-                "day_of_week",
-                "url",
-                "method",
-                "response_format",
-                "records_path",
-                "database",
-                "query",
-                "version",
-            )
-        }
+        out = {name: getattr(connector, name) for name in CONNECTOR_FIELDS if name != "owner"}
+        out["version"] = connector.version
         # Credentials are shown masked; sent back unchanged, the service keeps the stored ones.
         out["url"] = connectors.public_url(connector.url)
         out["headers"] = json.dumps(

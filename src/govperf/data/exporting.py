@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from govperf.core.errors import ErrorDetail, NotFound, ValidationFailed
 from govperf.core.tabular import neutralise, write_csv, write_xlsx
+from govperf.data import validation
 from govperf.data.exchange import dhis2
 from govperf.data.exchange.mapping import KIND_FIELDS, mapping_for
+from govperf.data.locks import values_inside
 from govperf.engine.periods import Period
 
 EXPORT_FORMATS = ("csv", "xlsx", "template-xlsx", "template-csv", "dhis2-json", "dhis2-csv")
@@ -127,35 +129,27 @@ def values_queryset(
             raise NotFound(_("Indicator not found."))
         qs = qs.filter(indicator=found_ind)
     if period:
-        try:
-            span = Period.parse(period)
-        except ValueError as exc:
-            raise ValidationFailed(
-                _("Not a period code."),
-                [
-                    ErrorDetail(
-                        field="period",
-                        value=period,
-                        message=_("Not a period code (e.g. 2026, 2026Q1, 202603)."),
-                    )
-                ],
-            ) from exc
-        qs = qs.filter(period_start__gte=span.start, period_start__lte=span.end)
-        inside = [
-            code for code in qs.values_list("period", flat=True).distinct() if _within(code, span)
-        ]
-        qs = qs.filter(period__in=inside)
+        span = _period(period)
+        qs = values_inside(qs, span.start, span.end)
     return qs.order_by(
         "indicator__code", "unit__code", "period_start", "period", "category", "attribute"
     )
 
 
-def _within(code: str, span: Period) -> bool:
+def _period(code: str) -> Period:
     try:
-        p = Period.parse(code)
-    except ValueError:
-        return False
-    return span.start <= p.start and p.end <= span.end
+        return Period.parse(code)
+    except ValueError as exc:
+        raise ValidationFailed(
+            _("Not a period code."),
+            [
+                ErrorDetail(
+                    field="period",
+                    value=code,
+                    message=_("Not a period code (e.g. 2026, 2026Q1, 202603)."),
+                )
+            ],
+        ) from exc
 
 
 def _rows(qs) -> Iterator[dict[str, Any]]:
@@ -313,20 +307,8 @@ def template_rows(*, user, unit: str, period: str) -> tuple[Any, Period, list[di
         policy.can(user, Action.ENTER_DATA, found) or policy.can(user, Action.VIEW_DATA, found)
     ):
         policy.require(user, Action.ENTER_DATA, found)
-    try:
-        span = Period.parse(period)
-    except ValueError as exc:
-        raise ValidationFailed(
-            _("Not a period code."),
-            [
-                ErrorDetail(
-                    field="period",
-                    value=period,
-                    message=_("Not a period code (e.g. 2026, 2026Q1, 202603)."),
-                )
-            ],
-        ) from exc
-    containing = [span.code] + [span.parent(kind).code for kind in _coarser(span)]
+    span = _period(period)
+    containing = validation.containing(span.code)
     targets: dict[int, tuple[int, Decimal | None]] = {}
     for ind_id, per, value in Target.objects.filter(unit=found, period__in=containing).values_list(
         "indicator_id", "period", "target"
@@ -360,20 +342,6 @@ def template_rows(*, user, unit: str, period: str) -> tuple[Any, Period, list[di
             }
         )
     return found, span, rows
-
-
-def _coarser(span: Period):
-    from govperf.engine.periods import PeriodKind
-
-    out = []
-    for kind in (PeriodKind.QUARTERLY, PeriodKind.SIX_MONTHLY, PeriodKind.YEARLY):
-        if kind.rank > span.kind.rank:
-            try:
-                span.parent(kind)
-            except ValueError:
-                continue
-            out.append(kind)
-    return out
 
 
 def template(*, user, unit: str, period: str, fmt: str = "xlsx") -> tuple[bytes, int]:

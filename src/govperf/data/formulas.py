@@ -320,18 +320,6 @@ def _write(formula: Formula, ev: Evaluation, *, actor, batch_id: str) -> tuple[i
     history = [
         DataValueChange(
             data_value=row,
-            new_value=row.value,
-            new_status=row.status,
-            source=DataValue.Source.FORMULA,
-            reason=REASON,
-            actor_id=actor_id,
-            batch=batch_id[:64],
-            changed_at=now,
-        )
-        for row in new_rows
-    ] + [
-        DataValueChange(
-            data_value=row,
             old_value=old_value,
             new_value=row.value,
             old_status=old_status,
@@ -342,7 +330,7 @@ def _write(formula: Formula, ev: Evaluation, *, actor, batch_id: str) -> tuple[i
             batch=batch_id[:64],
             changed_at=now,
         )
-        for row, old_value, old_status in changed_rows
+        for row, old_value, old_status in [*((r, None, "") for r in new_rows), *changed_rows]
     ]
     DataValueChange.objects.bulk_create(history, batch_size=2000)
     periods = {row.period for row in new_rows} | {row.period for row, _v, _s in changed_rows}

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl.utils import get_column_letter
 
 from govperf.core.errors import ErrorDetail, ValidationFailed
 from govperf.core.tabular import Table, map_columns
@@ -531,20 +530,7 @@ def _table_records(sheet: Sheet, *, unit: str | None, period: str | None, outcom
         labels["unit"] = f"B{meta['unit'][0]}" if "unit" in meta else "--unit"
         labels["period"] = f"B{meta['period'][0]}" if "period" in meta else "--period"
     width = len(headers)
-    wanted = [
-        name
-        for name in (
-            "indicator",
-            "unit",
-            "period",
-            "value",
-            "level",
-            "comment",
-            "category",
-            "attribute",
-        )
-        if name in columns
-    ]
+    wanted = [name for name in STAGED if name in columns]
 
     def generate() -> Iterator[Chunk]:
         for numbers, rows in stream.rest():
@@ -609,9 +595,7 @@ def _drop_blank(
     if len(keep) == len(numbers):
         return numbers, cols
     outcome.blank += len(numbers) - len(keep)
-    return [numbers[i] for i in keep], {
-        name: ([col[i] for i in keep] if col is not None else None) for name, col in cols.items()
-    }
+    return _rows_at(keep, numbers, cols)
 
 
 def _map_ids(
@@ -645,9 +629,13 @@ def _map_ids(
     bad.update(deleted)
     if not bad:
         return numbers, out
-    keep = [i for i in range(len(numbers)) if i not in bad]
+    return _rows_at([i for i in range(len(numbers)) if i not in bad], numbers, out)
+
+
+def _rows_at(keep: list[int], numbers: list[int], cols: dict[str, list[str] | None]) -> Chunk:
+    """The chunk's rows at positions ``keep``."""
     return [numbers[i] for i in keep], {
-        name: ([col[i] for i in keep] if col is not None else None) for name, col in out.items()
+        name: ([col[i] for i in keep] if col is not None else None) for name, col in cols.items()
     }
 
 
@@ -684,7 +672,3 @@ def _add_preview(
                 **{name: (cols[name][i] if cols.get(name) is not None else "") for name in names},
             }
         )
-
-
-def column_letter(index: int) -> str:
-    return get_column_letter(index + 1)

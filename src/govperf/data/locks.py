@@ -4,10 +4,10 @@ A lock (``PeriodLock``) covers every value whose period lies inside the locked
 period, for every unit or for one unit and its subtree. The one exception is an
 approved correction request being applied: ``data.services.decide_correction``
 writes it through ``data.writer.write_batch`` inside :func:`applying_corrections`,
-and :func:`locked_mask` lets exactly those keys through.
+and the writer lets exactly those keys (:func:`correction_keys`) through.
 
-Writers ask :func:`locked_mask` (a boolean per row of a batch) and
-:func:`may_write_status` (a stored value's status allows a write).
+The writer checks a batch against :func:`active_locks` in SQL; :func:`locked_mask`
+answers the same for a batch in memory (a boolean per row).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import numpy.typing as npt
 
 from govperf.data.batch import ValueBatch
 from govperf.data.models import DataValue, PeriodLock
-from govperf.data.workflow import WRITABLE
 from govperf.engine.periods import Period
 
 # (indicator id, unit id, period, category, attribute) of corrections being applied.
@@ -43,13 +42,6 @@ def applying_corrections(keys: Iterable[Key]) -> Iterator[None]:
 
 def correction_keys() -> frozenset[Key]:
     return _applying.get()
-
-
-def may_write_status(status: str, key: Key | None = None) -> bool:
-    """May a stored value in ``status`` be overwritten (by entry, import, API, connector)?"""
-    if status in WRITABLE:
-        return True
-    return key is not None and key in _applying.get()
 
 
 def active_locks() -> list[PeriodLock]:
@@ -125,14 +117,19 @@ def locked_mask(batch: ValueBatch) -> npt.NDArray[np.bool_]:
 
 def covered_values(lock: PeriodLock):
     """The values a lock covers, as a queryset."""
-    qs = DataValue.objects.filter(
-        period_start__gte=lock.period_start, period_start__lte=lock.period_end
-    )
+    qs = DataValue.objects.all()
     if lock.unit_id is not None:
         qs = qs.filter(unit__path__startswith=lock.unit.path)
+    return values_inside(qs, lock.period_start, lock.period_end)
+
+
+def values_inside(qs, start, end):
+    """The values of ``qs`` whose period lies inside ``start`` … ``end`` (a year: its months,
+    quarters … too); the few distinct period codes are parsed, not every row."""
+    qs = qs.filter(period_start__gte=start, period_start__lte=end)
     codes = [
         code
         for code in qs.values_list("period", flat=True).distinct()
-        if (span := _span(code)) is not None and span[1] <= lock.period_end
+        if (span := _span(code)) is not None and span[1] <= end
     ]
     return qs.filter(period__in=codes)

@@ -230,8 +230,8 @@ class PeriodLock(models.Model):
 
     A lock covers every value whose period lies inside ``period`` (locking ``2025``
     covers ``202503`` and ``2025Q1``). Unlocking keeps the row, with who and when.
-    Writers ask ``data.locks.locked_mask(batch)``; an approved correction is written
-    inside ``data.locks.applying_corrections(keys)``, which frees exactly its keys.
+    The writer refuses values a lock covers; an approved correction is written inside
+    ``data.locks.applying_corrections(keys)``, which frees exactly its keys.
     """
 
     period = models.CharField(_("period"), max_length=16)
@@ -726,6 +726,11 @@ class Connector(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def schedule(self) -> str:
+        """The crontab: minute hour day month day-of-week."""
+        return f"{self.minute} {self.hour} {self.day} {self.month} {self.day_of_week}"
 
 
 class ConnectorRun(models.Model):

@@ -154,31 +154,14 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        fields = {name: data[name] for name in ("name", "kind", "indicator", "severity", "message")}
+        fields.update(params=form.params(), is_active=data["is_active"])
         try:
             if rule is None:
-                saved = services.create_rule(
-                    actor=user,
-                    code=data["code"],
-                    name=data["name"],
-                    kind=data["kind"],
-                    indicator=data["indicator"],
-                    params=form.params(),
-                    severity=data["severity"],
-                    message=data["message"],
-                    is_active=data["is_active"],
-                )
+                saved = services.create_rule(actor=user, code=data["code"], **fields)
             else:
                 saved = services.update_rule(
-                    actor=user,
-                    rule=rule,
-                    expected_version=data.get("version"),
-                    name=data["name"],
-                    kind=data["kind"],
-                    indicator=data["indicator"],
-                    params=form.params(),
-                    severity=data["severity"],
-                    message=data["message"],
-                    is_active=data["is_active"],
+                    actor=user, rule=rule, expected_version=data.get("version"), **fields
                 )
         except (ValidationFailed, Conflict) as exc:
             for d in exc.details:

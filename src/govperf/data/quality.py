@@ -51,6 +51,7 @@ from govperf.data.models import (
     QualityResult,
     QualityRun,
 )
+from govperf.data.templatetags.data_extras import conformity, source_label
 from govperf.engine.formula import references
 from govperf.engine.periods import Period, PeriodKind
 
@@ -468,11 +469,11 @@ class Screen:
                         "%(ours)s from the %(source)s."
                     )
                     % {
-                        "other": _source_label(change.source),
+                        "other": source_label(change.source),
                         "theirs": _fmt(change.new_value),
                         "when": timezone.localdate(change.changed_at).isoformat(),
                         "ours": _fmt(v.value),
-                        "source": _source_label(v.source),
+                        "source": source_label(v.source),
                     },
                     value=v,
                     indicator_id=v.indicator_id,
@@ -569,12 +570,6 @@ def _outlier_scores(rows: list[DataValue], x: np.ndarray) -> list[tuple[DataValu
     return [(r, float(score), "level") for r, score in zip(rows, z, strict=True)]
 
 
-def conformity(code: str) -> str:
-    from govperf.data.templatetags.data_extras import CONFORMITY
-
-    return str(CONFORMITY.get(code, code))
-
-
 def _present(v: DataValue) -> bool:
     return v.value is not None or bool(v.level)
 
@@ -599,10 +594,6 @@ def _benford_kind(version) -> bool:
         return False
     uom = version.unit_of_measure or ""
     return not any(mark in uom for mark in RATE_UNITS) and "/" not in uom
-
-
-def _source_label(source: str) -> str:
-    return str(dict(DataValue.Source.choices).get(source, source))
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -713,10 +704,3 @@ def _store(run: QualityRun, r: UnitScreen) -> QualityResult:
             batch_size=1000,
         )
     return stored
-
-
-def latest_run(period: str | None = None) -> QualityRun | None:
-    qs = QualityRun.objects.filter(status=QualityRun.Status.DONE, unit__isnull=True)
-    if period:
-        qs = qs.filter(period=period)
-    return qs.order_by("-finished_at", "-pk").first()

@@ -47,11 +47,8 @@ def quality(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The screen is running."))
                 return redirect("data:quality_run", run.pk)
-    scope = policy.unit_scope(user, Action.VIEW_QUALITY)
-    runs = selectors.runs()
-    if not scope.everything:
-        runs = runs.filter(scope.q("unit__"))
-    latest = next((r for r in runs if r.status == QualityRun.Status.DONE), None)
+    runs = selectors.visible_runs(user)
+    latest = runs.filter(status=QualityRun.Status.DONE).first()
     context = {"form": form, "runs": list(runs[:30]), "latest": latest}
     if latest is not None:
         context["results"] = list(selectors.results(user, latest)[:500])

@@ -35,6 +35,13 @@ def _decimal(value) -> str | None:
     return format(value.normalize(), "f")
 
 
+def error_items(errors: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Stored located errors (``ErrorDetail.as_dict``) as ``ErrorDetailOut``: values as text."""
+    return [
+        {**e, "value": None if e.get("value") is None else str(e["value"])} for e in errors or []
+    ]
+
+
 # --- values ----------------------------------------------------------------------------------
 
 
@@ -540,10 +547,6 @@ class ConnectorOut(Schema):
         return obj.owner.username
 
     @staticmethod
-    def resolve_schedule(obj) -> str:
-        return f"{obj.minute} {obj.hour} {obj.day} {obj.month} {obj.day_of_week}"
-
-    @staticmethod
     def resolve_url(obj) -> str:
         from govperf.data.exchange.connectors import public_url
 
@@ -581,10 +584,7 @@ class ConnectorRunOut(Schema):
 
     @staticmethod
     def resolve_errors(obj) -> list[dict[str, Any]]:
-        return [
-            {**e, "value": None if e.get("value") is None else str(e["value"])}
-            for e in obj.errors or []
-        ]
+        return error_items(obj.errors)
 
     @staticmethod
     def resolve_message(obj) -> str:

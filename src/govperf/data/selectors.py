@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govperf.core.errors import NotFound
-from govperf.data import locks, workflow
+from govperf.data import locks, validation, workflow
 from govperf.data.models import (
     CorrectionRequest,
     DataValue,
@@ -47,15 +47,14 @@ def number(value: Decimal | None) -> str:
 
 def get_unit(user, pk: Any, action: Action = Action.VIEW_DATA) -> Unit:
     """The unit if ``action`` reaches it; a unit the user cannot see is not found."""
-    unit = Unit.objects.filter(pk=pk).first() if str(pk).isdigit() else None
-    if unit is None or not (policy.can_see(user, unit) or policy.can(user, Action.VIEW_DATA, unit)):
-        raise NotFound(_("Unit not found."))
-    policy.require(user, action, unit)
-    return unit
+    return _reached(user, Unit.objects.filter(pk=pk).first() if str(pk).isdigit() else None, action)
 
 
 def get_unit_by_code(user, code: str, action: Action = Action.VIEW_DATA) -> Unit:
-    unit = Unit.objects.filter(code=code).first()
+    return _reached(user, Unit.objects.filter(code=code).first(), action)
+
+
+def _reached(user, unit: Unit | None, action: Action) -> Unit:
     if unit is None or not (policy.can_see(user, unit) or policy.can(user, Action.VIEW_DATA, unit)):
         raise NotFound(_("Unit not found."))
     policy.require(user, action, unit)
@@ -225,18 +224,11 @@ def _cycle_for(period: Period):
     return None
 
 
-def planned_targets(unit: Unit, period: Period) -> list:
-    """The unit's targets that cover ``period``: from its plan for the cycle, else any target."""
+def planned_targets(unit: Unit, period: Period, cycle) -> list:
+    """The unit's targets that cover ``period``: from its plan for ``cycle``, else any target."""
     from govperf.plans.models import Plan, Target
 
-    containing = [period.code]
-    for kind in (PeriodKind.QUARTERLY, PeriodKind.SIX_MONTHLY, PeriodKind.YEARLY):
-        if kind.rank > period.kind.rank:
-            try:
-                containing.append(period.parent(kind).code)
-            except ValueError:
-                continue
-    cycle = _cycle_for(period)
+    containing = validation.containing(period.code)
     plan = Plan.objects.filter(unit=unit, cycle=cycle).first() if cycle else None
     qs = Target.objects.filter(unit=unit, period__in=containing).select_related(
         "indicator__current__rubric"
@@ -250,24 +242,27 @@ def entry_grid(unit: Unit, period: Period) -> Grid:
     """The unit's indicators for the period: its plan's, with the inputs its formulas read."""
     from govperf.indicators.models import Indicator
 
-    targets = planned_targets(unit, period)
+    cycle = _cycle_for(period)
+    targets = planned_targets(unit, period, cycle)
     by_indicator: dict[int, Any] = {}
     for t in targets:
         by_indicator.setdefault(t.indicator_id, t)
     indicators = {t.indicator_id: t.indicator for t in targets}
     kind = str(period.kind)
-    # Inputs of the plan's formulas, however deep.
+    # Inputs of the plan's formulas, however deep: one query per level of depth.
     pending = [i for i in indicators.values() if i.current and i.current.formula]
     inputs: set[int] = set()
     seen_codes: set[str] = set()
     while pending:
-        formula_indicator = pending.pop()
-        try:
-            codes = {r.code for r in references(parse(formula_indicator.current.formula))}
-        except FormulaSyntaxError:
-            continue
+        codes: set[str] = set()
+        for formula_indicator in pending:
+            try:
+                codes |= {r.code for r in references(parse(formula_indicator.current.formula))}
+            except FormulaSyntaxError:
+                continue
         codes -= seen_codes
         seen_codes |= codes
+        pending = []
         for ind in Indicator.objects.filter(code__in=codes, is_active=True).select_related(
             "current__rubric"
         ):
@@ -314,7 +309,7 @@ def entry_grid(unit: Unit, period: Period) -> Grid:
         )
     # Inputs first within the plan's order would hide the plan; the plan's own, then inputs.
     rows.sort(key=lambda r: (r.is_input, r.is_formula, r.indicator.code))
-    return Grid(unit=unit, period=period, rows=rows, lock=lock, cycle=_cycle_for(period))
+    return Grid(unit=unit, period=period, rows=rows, lock=lock, cycle=cycle)
 
 
 def entry_periods(kind: str = PeriodKind.MONTHLY, *, today: dt.date | None = None) -> list[str]:
@@ -456,6 +451,11 @@ def runs() -> QuerySet[QualityRun]:
     return QualityRun.objects.select_related("unit", "requested_by").order_by("-created_at", "-pk")
 
 
+def visible_runs(user) -> QuerySet[QualityRun]:
+    """Runs of the units whose quality the user may view (the office: every run)."""
+    return runs().filter(policy.unit_scope(user, Action.VIEW_QUALITY).q("unit__"))
+
+
 def get_run(user, pk: Any) -> QualityRun:
     run = runs().filter(pk=pk).first() if str(pk).isdigit() else None
     if run is None or not policy.can(user, Action.VIEW_QUALITY, run.unit):
@@ -485,15 +485,3 @@ def flags(
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("unit__path", "kind", "period", "pk")
-
-
-def latest_results_for(user, unit: Unit) -> QualityResult | None:
-    """The newest screen result of a unit, for its own pages."""
-    if not policy.can(user, Action.VIEW_QUALITY, unit):
-        return None
-    return (
-        QualityResult.objects.filter(unit=unit, run__status=QualityRun.Status.DONE)
-        .select_related("run")
-        .order_by("-run__finished_at", "-pk")
-        .first()
-    )

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from govperf.audit.services import record, snapshot
 from govperf.core.errors import Conflict, ErrorDetail, Forbidden, ValidationFailed
 from govperf.core.notifications import notify
+from govperf.core.validation import CONTROL_RE
 from govperf.data import conf, locks, validation, workflow
 from govperf.data.batch import ValueBatch
 from govperf.data.models import (
@@ -47,9 +48,9 @@ from govperf.orgs import policy
 from govperf.orgs.models import Person, Unit
 from govperf.orgs.policy import Action
 from govperf.orgs.roles import Role
+from govperf.orgs.selectors import office_people
 
 S = DataValue.Status
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RULE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 # NUMERIC(24, 6): eighteen digits before the point.
 VALUE_LIMIT = Decimal("1e18")
@@ -136,21 +137,8 @@ def approvers(unit: Unit) -> QuerySet[Person]:
     return _people([*unit.ancestor_ids(), unit.pk], [Role.UNIT_LEADER])
 
 
-def office_people() -> QuerySet[Person]:
-    return Person.objects.filter(
-        is_active=True, memberships__role=Role.PERF_OFFICE, memberships__unit__is_active=True
-    ).distinct()
-
-
 def entry_url(unit: Unit, period: str) -> str:
     return reverse("data:entry", args=[unit.pk, period])
-
-
-def value_state(value: DataValue) -> dict[str, Any]:
-    return snapshot(
-        value,
-        ("indicator", "unit", "period", "category", "attribute", "value", "level", "status"),
-    )
 
 
 # --- entry -------------------------------------------------------------------------------------
@@ -320,6 +308,26 @@ def _move(
     return movable
 
 
+def status_change(
+    value: DataValue, new_status: str, *, actor, reason: str, when: dt.datetime, batch: str = ""
+) -> DataValueChange:
+    """The history row of a move of ``value`` (not yet applied) to ``new_status``; its number
+    and level stay as they are."""
+    return DataValueChange(
+        data_value=value,
+        old_value=value.value,
+        new_value=value.value,
+        old_level=value.level,
+        new_level=value.level,
+        old_status=value.status,
+        new_status=new_status,
+        reason=reason,
+        actor=actor,
+        batch=batch,
+        changed_at=when,
+    )
+
+
 def _apply_status(
     values: list[DataValue], verb: str, *, actor: Person, reason: str = "", batch: str = ""
 ) -> None:
@@ -330,18 +338,13 @@ def _apply_status(
     fields = ["status", "version", "updated_at"]
     for v in values:
         history.append(
-            DataValueChange(
-                data_value=v,
-                old_value=v.value,
-                new_value=v.value,
-                old_level=v.level,
-                new_level=v.level,
-                old_status=v.status,
-                new_status=target,
-                reason=reason[:500] or str(workflow.VERB_LABELS[verb]),
+            status_change(
+                v,
+                target,
                 actor=actor,
+                reason=reason[:500] or str(workflow.VERB_LABELS[verb]),
+                when=now,
                 batch=batch,
-                changed_at=now,
             )
         )
         v.status = target
@@ -365,7 +368,7 @@ def missing_required(unit: Unit, period: str) -> list[tuple[ValidationRule, Any]
     """Required rules broken for ``unit`` × ``period``: a target but no value."""
     from govperf.plans.models import Target
 
-    containing = validation._containing(period)
+    containing = validation.containing(period)
     rules = list(
         ValidationRule.objects.filter(is_active=True, kind=ValidationRule.Kind.REQUIRED)
         .select_related("indicator__current")
@@ -537,12 +540,11 @@ def lock_period(
     cannot be written any more. Returns the lock.
     """
     if unit is None:
-        if not policy.unit_scope(actor, Action.LOCK_PERIOD).everything:
-            policy.require(actor, Action.LOCK_PERIOD)
-            raise Forbidden(
-                _("Only the performance office locks a period for every unit."),
-                action=str(Action.LOCK_PERIOD),
-            )
+        policy.require_everything(
+            actor,
+            Action.LOCK_PERIOD,
+            _("Only the performance office locks a period for every unit."),
+        )
     else:
         policy.require(actor, Action.LOCK_PERIOD, unit)
     p = parse_period(period)
@@ -590,11 +592,11 @@ def lock_period(
 def unlock_period(*, actor: Person, lock: PeriodLock, reason: str) -> PeriodLock:
     """Open a locked period again; its locked values go back to approved."""
     if lock.unit_id is None:
-        if not policy.unit_scope(actor, Action.LOCK_PERIOD).everything:
-            raise Forbidden(
-                _("Only the performance office unlocks a period for every unit."),
-                action=str(Action.LOCK_PERIOD),
-            )
+        policy.require_everything(
+            actor,
+            Action.LOCK_PERIOD,
+            _("Only the performance office unlocks a period for every unit."),
+        )
     else:
         policy.require(actor, Action.LOCK_PERIOD, lock.unit)
     reason = _text(reason, "reason", max_length=500, required=True)
@@ -825,12 +827,9 @@ RULE_FIELDS = ("code", "name", "kind", "indicator", "params", "severity", "messa
 
 
 def _require_office(actor: Person) -> None:
-    policy.require(actor, Action.MANAGE_LIBRARY)
-    if not policy.unit_scope(actor, Action.MANAGE_LIBRARY).everything:
-        raise Forbidden(
-            _("Only the performance office manages validation rules."),
-            action=str(Action.MANAGE_LIBRARY),
-        )
+    policy.require_everything(
+        actor, Action.MANAGE_LIBRARY, _("Only the performance office manages validation rules.")
+    )
 
 
 def _clean_rule(
@@ -1142,12 +1141,9 @@ def start_quality_run(
     """Queue a run of the quality screen (``data.tasks.run_quality_screen``)."""
     if actor is not None:
         if unit is None:
-            if not policy.unit_scope(actor, Action.REVIEW_QUALITY).everything:
-                policy.require(actor, Action.REVIEW_QUALITY)
-                raise Forbidden(
-                    _("Only the performance office screens every unit."),
-                    action=str(Action.REVIEW_QUALITY),
-                )
+            policy.require_everything(
+                actor, Action.REVIEW_QUALITY, _("Only the performance office screens every unit.")
+            )
         else:
             policy.require(actor, Action.REVIEW_QUALITY, unit)
     code = parse_period(period).code

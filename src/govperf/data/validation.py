@@ -15,7 +15,7 @@ compares values of the same disaggregation (category and attribute).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -66,9 +66,6 @@ class ValidationReport:
 
     def error_positions(self) -> set[int]:
         return {f.position for f in self.findings if f.severity == "block"}
-
-    def for_position(self, position: int) -> list[Finding]:
-        return [f for f in self.findings if f.position == position]
 
 
 @dataclass(frozen=True)
@@ -357,30 +354,33 @@ def _stored_rows(
     val: list[float] = []
     if not indicator_ids or not period_codes:
         return ind, unit, per, cat, att, val
+    rows: Iterable[tuple]
     if previous is not None:
         units = set(unit_ids.tolist())
-        for (i, u, p, c, a), v in previous.items():
-            if i in indicator_ids and p in period_codes and u in units:
-                ind.append(i)
-                unit.append(u)
-                per.append(p)
-                cat.append(c)
-                att.append(a)
-                val.append(np.nan if v is None else float(v))
-        return ind, unit, per, cat, att, val
-    from govperf.data.models import DataValue
+        rows = (
+            (i, u, p, c, a, v)
+            for (i, u, p, c, a), v in previous.items()
+            if i in indicator_ids and p in period_codes and u in units
+        )
+    else:
+        from govperf.data.models import DataValue
 
-    qs = DataValue.objects.filter(
-        indicator_id__in=sorted(indicator_ids), period__in=sorted(period_codes)
-    )
-    distinct_units = np.unique(unit_ids)
-    if len(distinct_units) <= 500:  # else filter below: a long IN list costs more than it saves
-        qs = qs.filter(unit_id__in=distinct_units.tolist())
-    rows = qs.values_list("indicator_id", "unit_id", "period", "category", "attribute", "value")
-    wanted = set(distinct_units.tolist()) if len(distinct_units) > 500 else None
-    for i, u, p, c, a, v in rows.iterator(chunk_size=20000):
-        if wanted is not None and u not in wanted:
-            continue
+        qs = DataValue.objects.filter(
+            indicator_id__in=sorted(indicator_ids), period__in=sorted(period_codes)
+        )
+        distinct_units = np.unique(unit_ids)
+        # Few units: filtered by the database; many: below (a long IN list costs more).
+        wanted = set(distinct_units.tolist()) if len(distinct_units) > 500 else None
+        if wanted is None:
+            qs = qs.filter(unit_id__in=distinct_units.tolist())
+        rows = (
+            r
+            for r in qs.values_list(
+                "indicator_id", "unit_id", "period", "category", "attribute", "value"
+            ).iterator(chunk_size=20000)
+            if wanted is None or r[1] in wanted
+        )
+    for i, u, p, c, a, v in rows:
         ind.append(i)
         unit.append(u)
         per.append(p)
@@ -547,7 +547,7 @@ class _Check:
             for pos in positions.tolist()
             if any(
                 (rule.indicator_id, int(self.unit[pos]), code) in planned
-                for code in _containing(self.batch.periods[pos])
+                for code in containing(self.batch.periods[pos])
             )
         ]
         if hits:
@@ -637,8 +637,9 @@ class _Check:
         self.add(rule, p_rows[broken], messages)
 
 
-def _containing(code: str) -> list[str]:
-    """The period and every coarser period it rolls up into (a month → quarter, half, year)."""
+def containing(code: str) -> list[str]:
+    """The period and every coarser period it rolls up into (a month → quarter, half, year):
+    where a target for it may be set."""
     try:
         period = Period.parse(code)
     except ValueError:
@@ -665,7 +666,7 @@ def _planned_keys(check: _Check, rules: list[Rule]) -> set[tuple[int, int, str]]
         return set()
     units = np.unique(check.unit[empty]).tolist()
     periods = {
-        c for pos in np.flatnonzero(empty).tolist() for c in _containing(check.batch.periods[pos])
+        c for pos in np.flatnonzero(empty).tolist() for c in containing(check.batch.periods[pos])
     }
     rows = Target.objects.filter(indicator_id__in=sorted(required), period__in=sorted(periods))
     if len(units) <= 500:

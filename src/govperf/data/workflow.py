@@ -15,25 +15,16 @@ action on the value's unit. Anything not in the table is refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
+from govperf.core.workflow import Transition, Workflow
 from govperf.data.models import DataValue
 from govperf.orgs.policy import Action
 
 S = DataValue.Status
 
 
-@dataclass(frozen=True)
-class Transition:
-    verb: str
-    source: str
-    target: str
-    action: Action
-
-
-TRANSITIONS: tuple[Transition, ...] = (
+WORKFLOW = Workflow(
     Transition("submit", S.DRAFT, S.SUBMITTED, Action.ENTER_DATA),
     Transition("return", S.SUBMITTED, S.DRAFT, Action.APPROVE_DATA),
     Transition("approve", S.SUBMITTED, S.APPROVED, Action.APPROVE_DATA),
@@ -42,8 +33,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("unlock", S.LOCKED, S.APPROVED, Action.LOCK_PERIOD),
 )
 
-VERBS: dict[str, Action] = {t.verb: t.action for t in TRANSITIONS}
-assert all(VERBS[t.verb] is t.action for t in TRANSITIONS), "one action per verb"
+TRANSITIONS = WORKFLOW.transitions
+VERBS = WORKFLOW.verbs
+sources = WORKFLOW.sources
 
 VERB_LABELS = {
     "submit": _("submitted"),
@@ -58,17 +50,6 @@ VERB_LABELS = {
 WRITABLE: frozenset[str] = frozenset({S.DRAFT})
 
 
-def find(verb: str, source: str) -> Transition | None:
-    for t in TRANSITIONS:
-        if t.verb == verb and t.source == source:
-            return t
-    return None
-
-
-def sources(verb: str) -> list[str]:
-    """The statuses ``verb`` moves values from."""
-    return [t.source for t in TRANSITIONS if t.verb == verb]
-
-
 def target(verb: str) -> str:
+    """Where ``verb`` leads: each verb of this table has one target."""
     return next(t.target for t in TRANSITIONS if t.verb == verb)

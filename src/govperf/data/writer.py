@@ -497,17 +497,19 @@ class WriteSession:
             cur.execute(f"SELECT DISTINCT {column} FROM {self.t['stage']}")
             return [r[0] for r in cur.fetchall()]
 
+    def _named(self, model, column: str):
+        """The rows of ``model`` (indicators or units) the staged ``column`` names, by id or code."""
+        keys = self._distinct(column)
+        if keys is None:
+            return model.objects.all()
+        if self._mode == "code":
+            return model.objects.filter(code__in=keys)
+        return model.objects.filter(pk__in=[int(k) for k in keys if k.lstrip("-").isdigit()])
+
     def _load_indicators(self) -> None:
         from govperf.indicators.models import Indicator
 
-        keys = self._distinct("ind")
-        if keys is None:
-            qs = Indicator.objects.all()
-        elif self._mode == "code":
-            qs = Indicator.objects.filter(code__in=keys)
-        else:
-            qs = Indicator.objects.filter(pk__in=[int(k) for k in keys if k.lstrip("-").isdigit()])
-        rows = qs.values_list(
+        rows = self._named(Indicator, "ind").values_list(
             "pk",
             "code",
             "is_active",
@@ -533,13 +535,7 @@ class WriteSession:
         from govperf.orgs.models import Unit
         from govperf.orgs.policy import Action
 
-        keys = self._distinct("unit")
-        if keys is None:
-            qs = Unit.objects.all()
-        elif self._mode == "code":
-            qs = Unit.objects.filter(code__in=keys)
-        else:
-            qs = Unit.objects.filter(pk__in=[int(k) for k in keys if k.lstrip("-").isdigit()])
+        qs = self._named(Unit, "unit")
         scopes = None
         if not isinstance(self.actor, SystemActor):
             # One scope for the whole batch; an office import reaches every unit.
@@ -1022,68 +1018,42 @@ class WriteSession:
             ),
         )
 
-    def _status_sql(self) -> tuple[str, list]:
-        from govperf.data.models import DataValue
-        from govperf.data.workflow import WRITABLE
-
-        writable = sorted(WRITABLE)
-        where = (
-            f"s.problem IS NULL AND {self._changed()}"
-            f" AND d.status NOT IN ({', '.join(['%s'] * len(writable))})"
-            f" AND NOT {self._freed_sql('s.indicator_id', 's.unit_id', 's.period')}"
-        )
-        join = f"{self.t['res']} s JOIN {DataValue._meta.db_table} d ON {self._key_join()}"
-        return f"FROM {join} WHERE {where}", writable
-
     def _existing(self) -> tuple[int, int, int, int]:
         """Stored keys the batch names: (rows, distinct values, changed, changed but past draft)."""
         from govperf.data.models import DataValue
-        from govperf.data.workflow import WRITABLE
 
-        writable = sorted(WRITABLE)
-        marks = ", ".join(["%s"] * len(writable))
         changed = self._changed()
-        freed = self._freed_sql("s.indicator_id", "s.unit_id", "s.period")
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT COUNT(*), COUNT(DISTINCT d.id),"
                 f" SUM(CASE WHEN {changed} THEN 1 ELSE 0 END),"
-                f" SUM(CASE WHEN {changed} AND d.status NOT IN ({marks}) AND NOT {freed}"
-                " THEN 1 ELSE 0 END)"
+                f" SUM(CASE WHEN {changed} AND NOT {self._writable_guard()} THEN 1 ELSE 0 END)"
                 f" FROM {self.t['res']} s JOIN {DataValue._meta.db_table} d ON {self._key_join()}"
-                " WHERE s.problem IS NULL",
-                writable,
+                " WHERE s.problem IS NULL"
             )
             rows, distinct, changed_n, blocked = cur.fetchone()
         return int(rows or 0), int(distinct or 0), int(changed_n or 0), int(blocked or 0)
 
     def _status_errors(self) -> None:
+        """Changed values whose stored status no longer takes a write, located at their row."""
         from govperf.data.models import DataValue
 
-        sql, params = self._status_sql()
         labels = dict(DataValue.Status.choices)
-        room = self._room
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT s.row, d.status, s.value, s.level {sql} ORDER BY s.row LIMIT %s",
-                [*params, room + 1],
-            )
-            found = cur.fetchall()
-            total = len(found)
-            if total > room:
-                cur.execute(f"SELECT COUNT(*) {sql}", params)
-                total = int(cur.fetchone()[0])
-        for row, status, value, level in found[:room]:
-            self.result.errors.append(
-                ErrorDetail(
-                    row=row,
-                    column=self._label("value"),
-                    value=level or _number_text(value) or None,
-                    message=_("The stored value is %(status)s and can no longer be changed here.")
-                    % {"status": labels.get(status, status)},
-                )
-            )
-        self.result.more_errors += max(total - room, 0)
+        sql = (
+            f"FROM {self.t['res']} s JOIN {DataValue._meta.db_table} d ON {self._key_join()}"
+            f" WHERE s.problem IS NULL AND {self._changed()} AND NOT {self._writable_guard()}"
+        )
+        self._located(
+            f"SELECT s.row, d.status, s.value, s.level {sql}",
+            f"SELECT COUNT(*) {sql}",
+            lambda row, status, value, level: ErrorDetail(
+                row=row,
+                column=self._label("value"),
+                value=level or _number_text(value) or None,
+                message=_("The stored value is %(status)s and can no longer be changed here.")
+                % {"status": labels.get(status, status)},
+            ),
+        )
 
     # --- the end --------------------------------------------------------------------------------
 
@@ -1169,6 +1139,7 @@ class WriteSession:
         }
 
     def _writable_guard(self, d: str = "d") -> str:
+        """A stored value (alias ``d``) takes a write: still draft, or freed by a correction."""
         from govperf.data.workflow import WRITABLE
 
         statuses = ", ".join(f"'{s}'" for s in sorted(WRITABLE))

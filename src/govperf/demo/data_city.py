@@ -656,38 +656,22 @@ class Demo:
                 if stage == "draft":
                     changed.append(v)
                     continue
-                v.status, v.submitted_at = "submitted", _at(submitted, 16)
+                v.submitted_at = _at(submitted, 16)
                 history.append(
-                    DataValueChange(
-                        data_value=v,
-                        old_value=v.value,
-                        new_value=v.value,
-                        old_level=v.level,
-                        new_level=v.level,
-                        old_status="draft",
-                        new_status="submitted",
-                        reason="报送审核",
-                        actor=coord,
-                        changed_at=v.submitted_at,
+                    services.status_change(
+                        v, "submitted", actor=coord, reason="报送审核", when=v.submitted_at
                     )
                 )
+                v.status = "submitted"
                 counts[(unit.code, "submit")] += 1
                 if stage == "approved":
-                    v.status, v.approved_at, v.approved_by = "approved", _at(approved, 11), leader
+                    v.approved_at, v.approved_by = _at(approved, 11), leader
                     history.append(
-                        DataValueChange(
-                            data_value=v,
-                            old_value=v.value,
-                            new_value=v.value,
-                            old_level=v.level,
-                            new_level=v.level,
-                            old_status="submitted",
-                            new_status="approved",
-                            reason="审核通过",
-                            actor=leader,
-                            changed_at=v.approved_at,
+                        services.status_change(
+                            v, "approved", actor=leader, reason="审核通过", when=v.approved_at
                         )
                     )
+                    v.status = "approved"
                     counts[(unit.code, "approve")] += 1
                 v.updated_at = v.approved_at or v.submitted_at
                 changed.append(v)

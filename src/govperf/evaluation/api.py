@@ -54,9 +54,7 @@ from govperf.evaluation.schemas import (
     WorkdayIn,
     WorkdayOut,
 )
-from govperf.orgs import policy
 from govperf.orgs.models import Person, Unit
-from govperf.orgs.policy import Action
 from govperf.plans.models import Cycle
 
 router = Router(tags=["evaluation"])
@@ -82,18 +80,13 @@ def _person(username: str, field: str = "evaluator") -> Person:
     return person
 
 
-def _require_reader(user) -> None:
-    if not (selectors.is_office(user) or policy.can(user, Action.VIEW_RESULTS)):
-        policy.require(user, Action.MANAGE_EVALUATION)
-
-
 # --- schemes ------------------------------------------------------------------------------------
 
 
 @router.get(f"{PREFIX}/schemes", response={200: list[SchemeOut], **ERRORS}, summary="Schemes")
 @paginate(Pagination)
 def list_schemes(request: HttpRequest):
-    _require_reader(request.user)
+    selectors.require_reader(request.user)
     return selectors.schemes().order_by("code")
 
 
@@ -103,7 +96,7 @@ def list_schemes(request: HttpRequest):
     summary="Check a definition without saving it; problems come back located to their JSON path",
 )
 def validate_scheme(request: HttpRequest, payload: DefinitionIn):
-    _require_reader(request.user)
+    selectors.require_reader(request.user)
     spec = selectors.spec_of(payload.definition)
     return {
         "valid": True,
@@ -120,7 +113,7 @@ def validate_scheme(request: HttpRequest, payload: DefinitionIn):
     f"{PREFIX}/schemes/{{code}}", response={200: SchemeDetailOut, **ERRORS}, summary="One scheme"
 )
 def get_scheme(request: HttpRequest, code: str):
-    _require_reader(request.user)
+    selectors.require_reader(request.user)
     return selectors.get_scheme_by_code(code)
 
 
@@ -130,7 +123,7 @@ def get_scheme(request: HttpRequest, code: str):
     summary="One version of a scheme",
 )
 def get_scheme_version(request: HttpRequest, code: str, number: int):
-    _require_reader(request.user)
+    selectors.require_reader(request.user)
     return selectors.get_version(selectors.get_scheme_by_code(code), number)
 
 
@@ -239,7 +232,7 @@ def scheme_weights(request: HttpRequest, code: str, payload: WeightsIn):
 @router.get(f"{PREFIX}/rounds", response={200: list[RoundOut], **ERRORS}, summary="Rounds")
 @paginate(Pagination)
 def list_rounds(request: HttpRequest):
-    return selectors.rounds_for(request.user).order_by("-created_at", "-pk")
+    return selectors.with_members(selectors.rounds_for(request.user)).order_by("-created_at", "-pk")
 
 
 @router.get(
@@ -537,7 +530,7 @@ def withdraw_conflict(request: HttpRequest, conflict_id: int):
 )
 def list_result_sets(request: HttpRequest, round_id: int):
     round_ = selectors.get_round(request.user, round_id)
-    return list(selectors.visible_sets(request.user, round_))
+    return list(selectors.visible_sets(request.user, round_).select_related("previous"))
 
 
 @router.get(
@@ -594,12 +587,8 @@ def sensitivity(request: HttpRequest, set_id: int, spread: int = 10):
 def _transition(verb):
     def view(request: HttpRequest, set_id: int, payload: TransitionIn):
         rs = selectors.get_set(request.user, set_id)
-        action = {
-            "review": services.review_results,
-            "publish": services.publish_results,
-            "lock": services.lock_results,
-        }[verb]
-        return action(actor=request.user, result_set=rs, expected_version=payload.version)
+        step = services.RESULT_STEPS[verb]
+        return step(actor=request.user, result_set=rs, expected_version=payload.version)
 
     view.__name__ = f"{verb}_results"
     return view

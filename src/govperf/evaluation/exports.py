@@ -17,28 +17,20 @@ from govperf.evaluation import selectors
 from govperf.evaluation.models import IndicatorResult, ResultSet
 
 
-def _components(rs: ResultSet) -> list[tuple[str, str]]:
-    labels = (rs.summary or {}).get("labels", {})
-    return [
-        (c.get("code"), labels.get(c.get("code")) or c.get("label") or c.get("code"))
-        for c in rs.scheme_version.definition.get("components", [])
-    ]
-
-
 def results_xlsx(user, rs: ResultSet) -> bytes:
-    components = _components(rs)
+    components = selectors.component_columns(rs)
     headers = [
         _("Unit code"),
         _("Unit"),
         _("Comparable group"),
-        *[f"{label} ({code})" for code, label in components],
+        *[f"{label} ({code})" for code, label, _weight in components],
         _("Bonus"),
         _("Composite score"),
         _("Grade"),
         _("Rank"),
         _("Veto"),
     ]
-    names = _group_names()
+    names = selectors.group_names()
     rows = []
     for r in selectors.unit_results(rs):
         rows.append(
@@ -46,7 +38,7 @@ def results_xlsx(user, rs: ResultSet) -> bytes:
                 r.unit.code,
                 r.unit.name,
                 names.get(r.group, r.group),
-                *[(r.components or {}).get(code) for code, _label in components],
+                *[(r.components or {}).get(code) for code, _label, _weight in components],
                 r.bonus,
                 r.composite,
                 r.grade,
@@ -58,7 +50,6 @@ def results_xlsx(user, rs: ResultSet) -> bytes:
 
 
 def indicators_xlsx(user, rs: ResultSet) -> bytes:
-    reach = selectors.units_in_reach(user, rs.units.values_list("unit_id", flat=True))
     headers = [
         _("Unit code"),
         _("Unit"),
@@ -70,12 +61,14 @@ def indicators_xlsx(user, rs: ResultSet) -> bytes:
         _("Share earned"),
         _("Points"),
     ]
-    names = dict(rs.units.select_related("unit").values_list("unit_id", "unit__name"))
-    codes = dict(rs.units.values_list("unit_id", "unit__code"))
+    units = {
+        unit_id: (code, name)
+        for unit_id, code, name in rs.units.values_list("unit_id", "unit__code", "unit__name")
+    }
+    reach = selectors.units_in_reach(user, units)
     rows = (
         [
-            codes.get(row.unit_id),
-            names.get(row.unit_id),
+            *units[row.unit_id],
             row.component,
             row.code,
             row.value,
@@ -89,12 +82,6 @@ def indicators_xlsx(user, rs: ResultSet) -> bytes:
         .iterator(chunk_size=5000)
     )
     return write_xlsx(headers, rows, title=_("Indicators"))
-
-
-def _group_names() -> dict[str, str]:
-    from govperf.orgs.models import ComparableGroup
-
-    return dict(ComparableGroup.objects.values_list("code", "name"))
 
 
 def _rule_text(rule: dict) -> str:
@@ -117,9 +104,9 @@ def results_pdf(request, rs: ResultSet) -> bytes:
             "rs": rs,
             "round": rs.round,
             "rows": rows,
-            "components": _components(rs),
+            "components": selectors.component_columns(rs),
             "generated": timezone.localtime(),
-            "groups": _group_names(),
+            "groups": selectors.group_names(),
         },
         request=request,
     )

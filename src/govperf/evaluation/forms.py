@@ -8,31 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from govperf.core.forms import DateInput, PersonChoiceField, UnitChoiceField
 from govperf.evaluation.models import Adjustment, Appeal, Scheme, SchemeVersion
 from govperf.orgs.models import Person, Unit
 from govperf.plans.models import Cycle
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.name} ({obj.code})"
-
-
 class UnitsField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.name} ({obj.code})"
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.name} ({obj.username})"
+    label_from_instance = UnitChoiceField.label_from_instance  # "name (code)", as one unit
 
 
 class VersionChoiceField(forms.ModelChoiceField):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 from govperf.core.errors import ErrorDetail, ValidationFailed
 from govperf.engine.aggregation import aggregate_periods
 from govperf.engine.periods import Period, PeriodKind
-from govperf.engine.rules import Rubric
 from govperf.engine.scoring import Units
+from govperf.evaluation.explaining import PlanColumn
 from govperf.evaluation.models import (
     Adjustment,
     ImportedValue,
@@ -76,6 +76,20 @@ class LoadedRound:
     # Per from-plan indicator: the rule fields of every unit (NaN where not needed).
     plan_params: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
     values_read: int = 0
+
+    def plan_columns(self) -> list[PlanColumn]:
+        """The from-plan columns, so that each unit's breakdown shows its own target."""
+        return [
+            PlanColumn(
+                code=ind.code,
+                column=ind.column,
+                rule=ind.rule,
+                params=self.plan_params[ind.code],
+                actual=self.actual[:, ind.column],
+            )
+            for ind in self.spec.indicators
+            if ind.plan_fields
+        ]
 
 
 class _Problems:
@@ -388,11 +402,6 @@ def _load_rubric_data(
             _set_rubric(spec, by_link[indicator_id], i, level, value, actual, levels)
 
 
-def _rubric_levels(spec: SchemeSpec, ind: IndicatorSpec) -> dict[str, tuple[float, float]]:
-    rule = spec.engine.indicators[ind.column].rule
-    return dict(rule.levels) if isinstance(rule, Rubric) else {}
-
-
 def _set_rubric(
     spec: SchemeSpec,
     ind: IndicatorSpec,
@@ -403,7 +412,7 @@ def _set_rubric(
     levels: dict[str, list[str | None]],
 ) -> None:
     """A level, with the share given or else the middle of the level's range (*ours*)."""
-    ranges = _rubric_levels(spec, ind)
+    ranges = spec.rubric_levels(ind)
     if value is not None:
         share = float(value)
     elif level in ranges:
@@ -417,7 +426,7 @@ def _set_rubric(
 
 def _level_holding(spec: SchemeSpec, ind: IndicatorSpec, share: float) -> str | None:
     """The best level whose range holds ``share`` (levels may touch at their bounds)."""
-    ranges = sorted(_rubric_levels(spec, ind).items(), key=lambda kv: -kv[1][1])
+    ranges = sorted(spec.rubric_levels(ind).items(), key=lambda kv: -kv[1][1])
     for name, (low, high) in ranges:
         if low - 1e-9 <= share <= high + 1e-9:
             return name
@@ -533,8 +542,3 @@ def _num(value: float) -> str:
     if np.isnan(value):
         return "—"
     return f"{value:g}"
-
-
-def unit_rows(loaded: LoadedRound) -> Iterable[tuple[int, int, str]]:
-    """(row, unit id, unit code) of every unit, in the order the engine scores them."""
-    return zip(range(len(loaded.unit_ids)), loaded.unit_ids, loaded.units.codes, strict=True)

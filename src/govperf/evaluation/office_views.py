@@ -13,11 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govperf.core.errors import DomainError, NotFound, ValidationFailed
-from govperf.core.forms import apply_errors
+from govperf.core.forms import apply_errors, flash_error
 from govperf.evaluation import conf, services, workdays
 from govperf.evaluation.forms import SettingsForm, WorkdayForm
 from govperf.evaluation.models import WorkdayCorrection
-from govperf.evaluation.views import flash_error
 
 
 @login_required

@@ -15,20 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govperf.core.errors import DomainError, NotFound, ValidationFailed
-from govperf.core.forms import apply_errors
+from govperf.core.forms import apply_errors, flash_error
 from govperf.evaluation import exports, selectors, services
 from govperf.evaluation.forms import AppealForm, DecisionForm
 from govperf.evaluation.models import Appeal, ResultSet
-from govperf.evaluation.views import flash_error
 from govperf.orgs import policy
-from govperf.orgs.models import ComparableGroup, Unit
 from govperf.orgs.policy import Action
-
-VERBS = {
-    "review": services.review_results,
-    "publish": services.publish_results,
-    "lock": services.lock_results,
-}
 
 
 def grade_chart(rs: ResultSet) -> dict:
@@ -47,10 +39,6 @@ def grade_chart(rs: ResultSet) -> dict:
             }
         ],
     }
-
-
-def group_names() -> dict[str, str]:
-    return dict(ComparableGroup.objects.values_list("code", "name"))
 
 
 def ranking_chart(rows, names: dict[str, str]) -> dict:
@@ -85,24 +73,15 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.unit_results(rs)
     reach = selectors.units_in_reach(user, [r.unit_id for r in rows])
     office = selectors.is_office(user)
-    names = group_names()
+    names = selectors.group_names()
     by_group: dict[str, list] = defaultdict(list)
     for r in rows:
         by_group[names.get(r.group, r.group)].append(r)
-    labels = (rs.summary or {}).get("labels", {})
-    spec_components = [
-        (
-            c.get("code"),
-            labels.get(c.get("code")) or c.get("label") or c.get("code"),
-            c.get("weight"),
-        )
-        for c in rs.scheme_version.definition.get("components", [])
-    ]
     appeals = list(
         selectors.appeals_for(user).filter(result_set__round=rs.round).select_related("unit")
     )
     appealable = (
-        selectors.appealable_units(user, rs) if rs.status == ResultSet.Status.PUBLISHED else []
+        rs.status == ResultSet.Status.PUBLISHED and selectors.appealable_units(user, rs).exists()
     )
     today = timezone.localdate()
     context = {
@@ -111,7 +90,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         "groups": dict(sorted(by_group.items())),
         "reach": reach,
         "office": office,
-        "components": spec_components,
+        "components": selectors.component_columns(rs),
         "grade_chart": grade_chart(rs),
         "ranking_chart": ranking_chart(rows, names),
         "ranking_size": "s" if len(rows) <= 10 else "m" if len(rows) <= 25 else "l",
@@ -130,7 +109,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 def results_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     user = request.user
     rs = selectors.get_set(user, pk)
-    action = VERBS.get(verb)
+    action = services.RESULT_STEPS.get(verb)
     if action is None:
         raise NotFound(_("Unknown action."))
     version = request.POST.get("version")
@@ -220,7 +199,7 @@ def unit_context(user, rs: ResultSet, unit_pk) -> dict:
         "change": (result.composite - last.composite) if last else None,
         "chart": chart,
         "bonus_label": definition.get("bonus_label") or _("Bonus"),
-        "group_name": group_names().get(result.group, result.group),
+        "group_name": selectors.group_names().get(result.group, result.group),
     }
 
 
@@ -285,9 +264,8 @@ def appeal_create(request: HttpRequest, pk: int) -> HttpResponse:
     units = selectors.appealable_units(user, rs)
     if not units:
         raise NotFound(_("Results not found."))
-    unit_qs = Unit.objects.filter(pk__in=[u.pk for u in units]).order_by("path")
     initial = {"unit": units[0].pk} if len(units) == 1 else {}
-    form = AppealForm(request.POST or None, units=unit_qs, initial=initial)
+    form = AppealForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

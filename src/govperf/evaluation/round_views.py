@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govperf.core.errors import DomainError, NotFound, ValidationFailed
-from govperf.core.forms import apply_errors
+from govperf.core.forms import apply_errors, flash_error
 from govperf.evaluation import selectors, services
 from govperf.evaluation.forms import AdjustmentForm, AssignForm, ImportForm, RoundForm
 from govperf.evaluation.models import Adjustment, EvaluatorKind, ImportedValue, Round, ScoringTask
-from govperf.evaluation.views import flash_error
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
 
@@ -79,7 +78,7 @@ def _round_context(request: HttpRequest, round_: Round) -> dict:
         "round": round_,
         "office": office,
         "sets": sets,
-        "units": selectors.round_units(round_),
+        "units": list(selectors.round_units(round_)),
         "job": selectors.latest_job(round_) if office else None,
     }
     if office:
@@ -95,17 +94,10 @@ def _round_context(request: HttpRequest, round_: Round) -> dict:
                     .order_by("code", "unit__path", "position")[:300]
                 ),
                 "imported_total": ImportedValue.objects.filter(round=round_).count(),
-                "import_codes": [i.code for i in spec.indicators if i.source == "import"]
-                + [p.code for p in spec.panels if p.source == "import"]
-                + [
-                    f"{i.code}.{f}"
-                    for i in spec.indicators
-                    if i.plan_fields and i.link is None
-                    for f in i.plan_fields
-                ],
+                "import_codes": spec.import_codes(),
                 "adjustments": list(Adjustment.objects.filter(round=round_).select_related("unit")),
                 "import_form": ImportForm(),
-                "adjust_form": AdjustmentForm(units=round_units_qs(round_)),
+                "adjust_form": AdjustmentForm(units=selectors.round_units(round_)),
                 "bonus_label": spec.bonus_label,
             }
         )
@@ -128,12 +120,6 @@ def _labelled(rows: list[dict], spec) -> list[dict]:
             }
         )
     return out
-
-
-def round_units_qs(round_: Round):
-    from govperf.orgs.models import Unit
-
-    return Unit.objects.filter(pk__in=round_.round_units.values("unit_id")).order_by("path")
 
 
 @login_required
@@ -207,7 +193,7 @@ def round_import(request: HttpRequest, pk: int) -> HttpResponse:
 def round_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     round_ = selectors.get_round(user, pk)
-    form = AdjustmentForm(request.POST, units=round_units_qs(round_))
+    form = AdjustmentForm(request.POST, units=selectors.round_units(round_))
     if form.is_valid():
         data = form.cleaned_data
         try:

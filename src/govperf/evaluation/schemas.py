@@ -174,7 +174,10 @@ class RoundOut(Schema):
 
     @staticmethod
     def resolve_units(obj: Round) -> list[str]:
-        return list(obj.round_units.order_by("unit__path").values_list("unit__code", flat=True))
+        members = getattr(obj, "members", None)  # prefetched for a list (selectors.with_members)
+        if members is None:
+            return list(obj.round_units.order_by("unit__path").values_list("unit__code", flat=True))
+        return [m.unit.code for m in members]
 
 
 class RoundIn(InputSchema):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govperf.core.errors import DomainError, ValidationFailed
-from govperf.core.forms import apply_errors
+from govperf.core.forms import apply_errors, flash_error
 from govperf.evaluation import selectors, services, weights
 from govperf.evaluation.forms import (
     AhpForm,
@@ -22,23 +22,12 @@ from govperf.evaluation.forms import (
     SchemeForm,
     SensitivityForm,
 )
-from govperf.evaluation.models import ResultSet, Scheme
-from govperf.evaluation.views import flash_error
-from govperf.orgs import policy
-from govperf.orgs.models import ComparableGroup
-from govperf.orgs.policy import Action
-
-
-def _require_reader(user) -> None:
-    """Schemes are read by the office and by those who read results."""
-    if not (selectors.is_office(user) or policy.can(user, Action.VIEW_RESULTS)):
-        policy.require(user, Action.MANAGE_EVALUATION)
 
 
 @login_required
 def scheme_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _require_reader(user)
+    selectors.require_reader(user)
     if request.method == "POST":
         try:
             created = services.load_presets(actor=user)
@@ -105,7 +94,7 @@ def _components(spec) -> list[dict]:
 @login_required
 def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    _require_reader(user)
+    selectors.require_reader(user)
     scheme = selectors.get_scheme(pk)
     number = request.GET.get("v")
     version = selectors.get_version(scheme, number) if number else scheme.current
@@ -117,20 +106,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationFailed as exc:  # the library changed under an old version
             problem = exc
     office = selectors.is_office(user)
-    sets = (
-        ResultSet.objects.filter(
-            round__scheme_version__scheme=scheme,
-            status__in=(
-                ResultSet.Status.PUBLISHED,
-                ResultSet.Status.LOCKED,
-                ResultSet.Status.SUPERSEDED,
-            )
-            if not office
-            else ResultSet.Status.values,
-        )
-        .select_related("round")
-        .order_by("-round__period", "-number")
-    )
+    sets = selectors.scheme_sets(user, scheme)
     context = {
         "scheme": scheme,
         "version": version,
@@ -310,13 +286,9 @@ def scheme_apply_weights(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def scheme_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    _require_reader(user)
-    scheme: Scheme = selectors.get_scheme(pk)
-    office = selectors.is_office(user)
-    sets = ResultSet.objects.filter(round__scheme_version__scheme=scheme).select_related("round")
-    if not office:
-        sets = sets.filter(status__in=selectors.PUBLIC)
-    sets = sets.order_by("-round__period", "-number")
+    selectors.require_reader(user)
+    scheme = selectors.get_scheme(pk)
+    sets = selectors.scheme_sets(user, scheme)
     latest = sets.first()
     # The latest results at ±10 % unless the user chose otherwise: the page shows something.
     data = request.GET or ({"result_set": latest.pk, "spread": 10} if latest else None)
@@ -339,7 +311,7 @@ def scheme_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "chart": chart,
             "chart_rows": min(len(rows), 60),
-            "group_names": dict(ComparableGroup.objects.values_list("code", "name")),
+            "group_names": selectors.group_names(),
         },
     )
 

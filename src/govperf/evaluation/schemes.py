@@ -57,8 +57,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from govperf.core.errors import ErrorDetail, ValidationFailed
+from govperf.core.errors import ValidationFailed
+from govperf.core.validation import Problems
 from govperf.engine.errors import EngineInputError
+from govperf.engine.rules import Rubric
 from govperf.engine.scheme import Scheme, parse_scheme
 from govperf.evaluation.models import EvaluatorKind
 
@@ -164,6 +166,25 @@ class SchemeSpec:
             out += [(comp.code, kind) for kind in kinds]
         return out
 
+    def import_codes(self) -> list[str]:
+        """The codes the office imports values under: indicators and panels sourced
+        ``import``, and ``CODE.FIELD`` targets of from-plan indicators outside the library."""
+        return (
+            [i.code for i in self.indicators if i.source == "import"]
+            + [p.code for p in self.panels if p.source == "import"]
+            + [
+                f"{i.code}.{f}"
+                for i in self.indicators
+                if i.plan_fields and i.link is None
+                for f in i.plan_fields
+            ]
+        )
+
+    def rubric_levels(self, ind: IndicatorSpec) -> dict[str, tuple[float, float]]:
+        """A rubric indicator's levels as the engine scores them: name → (low, high) share."""
+        rule = self.engine.indicators[ind.column].rule
+        return dict(rule.levels) if isinstance(rule, Rubric) else {}
+
     def task_indicators(self, component: str, kind: str) -> list[IndicatorSpec]:
         """The rubric indicators of ``component`` that an evaluator of ``kind`` scores."""
         return [
@@ -191,14 +212,6 @@ def referenced_codes(data: Any) -> set[str]:
     return codes
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.details: list[ErrorDetail] = []
-
-    def add(self, field_path: str, message: str) -> None:
-        self.details.append(ErrorDetail(field=field_path, message=message))
-
-
 def check_definition(
     data: Any, library: Mapping[str, LibraryIndicator] | None = None, *, path: str = "scheme"
 ) -> SchemeSpec:
@@ -213,7 +226,7 @@ def check_definition(
         With one detail per problem, ``field`` the JSON path.
     """
     library = library or {}
-    p = _Problems()
+    p = Problems()
     if not isinstance(data, Mapping):
         p.add(path, _("The scheme must be a JSON object."))
         raise ValidationFailed(_("The scheme is not valid."), p.details)
@@ -308,7 +321,7 @@ def check_definition(
     )
 
 
-def _check_text(p: _Problems, value: Any, field_path: str, max_length: int) -> None:
+def _check_text(p: Problems, value: Any, field_path: str, max_length: int) -> None:
     if value is None:
         return
     if not isinstance(value, str):
@@ -317,7 +330,7 @@ def _check_text(p: _Problems, value: Any, field_path: str, max_length: int) -> N
         p.add(field_path, _("At most %(n)d characters.") % {"n": max_length})
 
 
-def _check_evaluators(p: _Problems, value: Any, field_path: str) -> tuple[str, ...]:
+def _check_evaluators(p: Problems, value: Any, field_path: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
@@ -338,7 +351,7 @@ def _check_evaluators(p: _Problems, value: Any, field_path: str) -> tuple[str, .
 
 
 def _check_source(
-    p: _Problems, value: Any, allowed: tuple[str, ...], default: str, field_path: str
+    p: Problems, value: Any, allowed: tuple[str, ...], default: str, field_path: str
 ) -> str:
     if value is None:
         return default
@@ -353,7 +366,7 @@ def _check_source(
 
 
 def _check_panel_extras(
-    p: _Problems, comp: Mapping[str, Any], cpath: str, library: Mapping[str, LibraryIndicator]
+    p: Problems, comp: Mapping[str, Any], cpath: str, library: Mapping[str, LibraryIndicator]
 ) -> dict[str, Any]:
     evaluators = _check_evaluators(p, comp.get("evaluators"), f"{cpath}.evaluators")
     source = _check_source(
@@ -384,7 +397,7 @@ def _check_panel_extras(
     }
 
 
-def _check_panel_rubric(p: _Problems, value: Any, field_path: str) -> tuple[dict[str, Any], ...]:
+def _check_panel_rubric(p: Problems, value: Any, field_path: str) -> tuple[dict[str, Any], ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not value:
@@ -433,7 +446,7 @@ def _check_panel_rubric(p: _Problems, value: Any, field_path: str) -> tuple[dict
 
 
 def _check_indicator_extras(
-    p: _Problems, ind: Mapping[str, Any], ipath: str, library: Mapping[str, LibraryIndicator]
+    p: Problems, ind: Mapping[str, Any], ipath: str, library: Mapping[str, LibraryIndicator]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     engine_ind = dict(ind)
     code = ind.get("code")

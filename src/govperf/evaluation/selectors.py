@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from govperf.evaluation.models import (
     ConflictDeclaration,
     ResultSet,
     Round,
+    RoundUnit,
     Scheme,
     SchemeVersion,
     ScoringTask,
@@ -33,7 +34,7 @@ from govperf.evaluation.models import (
 from govperf.evaluation.schemes import LibraryIndicator, SchemeSpec, check_definition
 from govperf.evaluation.schemes import referenced_codes as _referenced
 from govperf.orgs import policy
-from govperf.orgs.models import Unit
+from govperf.orgs.models import ComparableGroup, Unit
 from govperf.orgs.policy import Action
 
 PUBLIC = (ResultSet.Status.PUBLISHED, ResultSet.Status.LOCKED, ResultSet.Status.SUPERSEDED)
@@ -41,6 +42,17 @@ PUBLIC = (ResultSet.Status.PUBLISHED, ResultSet.Status.LOCKED, ResultSet.Status.
 
 def is_office(user) -> bool:
     return policy.unit_scope(user, Action.MANAGE_EVALUATION).everything
+
+
+def require_reader(user) -> None:
+    """Schemes are read by the office and by those who read results."""
+    if not (is_office(user) or policy.can(user, Action.VIEW_RESULTS)):
+        policy.require(user, Action.MANAGE_EVALUATION)
+
+
+def group_names() -> dict[str, str]:
+    """Comparable groups' names by code, for ranking tables and exports."""
+    return dict(ComparableGroup.objects.values_list("code", "name"))
 
 
 # --- the library, and a scheme compiled against it -----------------------------------------
@@ -135,6 +147,13 @@ def rounds_for(user) -> QuerySet[Round]:
     return qs.filter(pk__in=ScoringTask.objects.filter(evaluator=user).values("round_id"))
 
 
+def with_members(rounds: QuerySet[Round]) -> QuerySet[Round]:
+    """``rounds`` with each one's units fetched for all of them at once (``round.members``,
+    in path order), for lists that show them."""
+    members = RoundUnit.objects.select_related("unit").order_by("unit__path")
+    return rounds.prefetch_related(Prefetch("round_units", queryset=members, to_attr="members"))
+
+
 def get_round(user, pk: Any) -> Round:
     found = rounds_for(user).filter(pk=pk).first() if str(pk).isdigit() else None
     if found is None:
@@ -142,8 +161,8 @@ def get_round(user, pk: Any) -> Round:
     return found
 
 
-def round_units(round_: Round) -> list[Unit]:
-    return list(Unit.objects.filter(pk__in=round_.round_units.values("unit_id")).order_by("path"))
+def round_units(round_: Round) -> QuerySet[Unit]:
+    return Unit.objects.filter(pk__in=round_.round_units.values("unit_id")).order_by("path")
 
 
 def task_counts(round_: Round) -> dict[str, int]:
@@ -224,6 +243,15 @@ def conflicts_of(user) -> QuerySet[ConflictDeclaration]:
 # --- results -----------------------------------------------------------------------------------
 
 
+def scheme_sets(user, scheme: Scheme) -> QuerySet[ResultSet]:
+    """The result sets computed with any version of ``scheme`` that ``user`` may see,
+    newest period first."""
+    qs = ResultSet.objects.filter(round__scheme_version__scheme=scheme).select_related("round")
+    if not is_office(user):
+        qs = qs.filter(status__in=PUBLIC)
+    return qs.order_by("-round__period", "-number")
+
+
 def visible_sets(user, round_: Round) -> QuerySet[ResultSet]:
     qs = round_.result_sets.select_related("computed_by", "published_by")
     if is_office(user):
@@ -248,20 +276,9 @@ def get_set(user, pk: Any) -> ResultSet:
     return rs
 
 
-def current_set(round_: Round, user=None) -> ResultSet | None:
-    """The published (or locked) version; for the office, the newest of any status."""
-    public = (
-        round_.result_sets.filter(status__in=(ResultSet.Status.PUBLISHED, ResultSet.Status.LOCKED))
-        .order_by("-number")
-        .first()
-    )
-    if user is not None and is_office(user):
-        return round_.result_sets.order_by("-number").first() or public
-    return public
-
-
 def current_sets(rounds: Iterable[Round], user) -> dict[int, ResultSet]:
-    """``current_set`` of each round, in one query."""
+    """Each round's current results, in one query: the newest published (or locked)
+    version; for the office, the newest of any status."""
     ids = [r.pk for r in rounds]
     qs = ResultSet.objects.filter(round_id__in=ids).order_by("round_id", "-number")
     office = is_office(user)
@@ -272,6 +289,20 @@ def current_sets(rounds: Iterable[Round], user) -> dict[int, ResultSet]:
         if office or rs.status in (ResultSet.Status.PUBLISHED, ResultSet.Status.LOCKED):
             out[rs.round_id] = rs
     return out
+
+
+def component_columns(rs: ResultSet) -> list[tuple[str, str, Any]]:
+    """(code, label, weight) of each component of the scheme ``rs`` was computed with,
+    labelled as at computation."""
+    labels = (rs.summary or {}).get("labels", {})
+    return [
+        (
+            c.get("code"),
+            labels.get(c.get("code")) or c.get("label") or c.get("code"),
+            c.get("weight"),
+        )
+        for c in rs.scheme_version.definition.get("components", [])
+    ]
 
 
 def unit_results(rs: ResultSet) -> list[UnitResult]:
@@ -346,9 +377,9 @@ def get_appeal(user, pk: Any) -> Appeal:
     return found
 
 
-def appealable_units(user, rs: ResultSet) -> list[Unit]:
+def appealable_units(user, rs: ResultSet) -> QuerySet[Unit]:
     """Units of ``rs`` the user may appeal for."""
     scope = policy.unit_scope(user, Action.APPEAL)
     if scope.empty:
-        return []
-    return list(Unit.objects.filter(scope.q(), pk__in=rs.units.values("unit_id")).order_by("path"))
+        return Unit.objects.none()
+    return Unit.objects.filter(scope.q(), pk__in=rs.units.values("unit_id")).order_by("path")

@@ -13,20 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govperf.core.errors import DomainError, ValidationFailed
-from govperf.core.forms import apply_errors
-from govperf.engine.rules import Rubric
+from govperf.core.forms import apply_errors, flash_error
 from govperf.evaluation import selectors, services
 from govperf.evaluation.forms import AssignForm, ConflictForm, ScoreForm
 from govperf.evaluation.models import Appeal, ScoringTask
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
-
-
-def flash_error(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
-    for d in exc.details:
-        where = d.location
-        messages.error(request, f"{where}: {d.message}" if where else d.message)
 
 
 @login_required
@@ -84,14 +76,12 @@ def _task_context(task: ScoringTask) -> dict:
     items = []
     if panel is None:
         for ind in spec.task_indicators(task.component, task.kind):
-            rule = spec.engine.indicators[ind.column].rule
-            levels = dict(rule.levels) if isinstance(rule, Rubric) else {}
             items.append(
                 {
                     "code": ind.code,
                     "label": ind.label,
                     "weight": ind.weight,
-                    "levels": levels,
+                    "levels": spec.rubric_levels(ind),
                     "descriptions": ind.rubric,
                     "current": (task.items or {}).get(ind.code, {}),
                 }

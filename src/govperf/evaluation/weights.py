@@ -43,13 +43,6 @@ class Weights:
     points: list[float]  # summing to 100
     extra: dict[str, Any]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "weights": dict(zip(self.codes, self.points, strict=True)),
-            **self.extra,
-        }
-
 
 def to_points(shares: Sequence[float]) -> list[float]:
     """Shares summing to 1 as points summing to exactly 100.00 (largest remainders)."""

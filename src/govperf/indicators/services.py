@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from govperf.audit.services import record, snapshot
 from govperf.core.errors import Conflict, ErrorDetail, ValidationFailed
+from govperf.core.validation import CONTROL_RE, check_version
 from govperf.engine.formula import FormulaSyntaxError, parse, references
 from govperf.indicators.formulas import FormulaCheck, Library, check_formula
 from govperf.indicators.models import Indicator, IndicatorVersion, Rubric, Tag, Taxonomy
@@ -58,7 +59,6 @@ __all__ = [
 # Indicator codes appear in formulas as #{CODE}: ASCII letters, digits, '_', '.', '-'.
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 WHITESPACE_RE = re.compile(r"[\t\r\n]+")
 BAND_LIMIT = Decimal("1e14")  # DecimalField(max_digits=20, decimal_places=6)
 MAX_DECIMALS = 6
@@ -69,17 +69,6 @@ DEFAULT_LEVELS: list[dict[str, Any]] = [
     {"name": "部分达成", "description": "目标部分完成，存在明显不足", "min": 0.6, "max": 0.8},
     {"name": "未达成", "description": "目标未完成或效果差", "min": 0.0, "max": 0.6},
 ]
-
-
-def _check_version(obj: Any, expected: int | None, what: str) -> None:
-    if expected is not None and obj.version != expected:
-        raise Conflict(
-            _(
-                "%(what)s was changed by someone else since you opened it (version %(seen)s, now %(now)s). "
-                "Reload it and make your change again."
-            )
-            % {"what": what, "seen": expected, "now": obj.version}
-        )
 
 
 def _fail_if(details: list[ErrorDetail], message: str) -> None:
@@ -176,7 +165,7 @@ def update_taxonomy(
     _fail_if(details, _("The taxonomy could not be saved."))
     with transaction.atomic():
         taxonomy = Taxonomy.objects.select_for_update().get(pk=taxonomy.pk)
-        _check_version(taxonomy, expected_version, _("The taxonomy"))
+        check_version(taxonomy, expected_version, _("The taxonomy"))
         before = snapshot(taxonomy)
         for key, value in values.items():
             setattr(taxonomy, key, value)
@@ -305,7 +294,7 @@ def update_tag(
     _fail_if(details, _("The category could not be saved."))
     with transaction.atomic():
         tag = Tag.objects.select_for_update().select_related("taxonomy").get(pk=tag.pk)
-        _check_version(tag, expected_version, _("The category"))
+        check_version(tag, expected_version, _("The category"))
         before = _tag_state(tag)
         for key, value in values.items():
             setattr(tag, key, value)
@@ -474,7 +463,7 @@ def update_rubric(
     _fail_if(details, _("The rubric could not be saved."))
     with transaction.atomic():
         rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
-        _check_version(rubric, expected_version, _("The rubric"))
+        check_version(rubric, expected_version, _("The rubric"))
         if values["levels"] != rubric.levels and any(
             version_in_use(v) for v in rubric.versions.all()
         ):
@@ -784,7 +773,7 @@ def update_indicator(
         ).values_list("pk", flat=True)
         locked = _lock_indicators([indicator.pk, *input_pks])
         indicator = locked[indicator.pk]
-        _check_version(indicator, expected_version, _("The indicator"))
+        check_version(indicator, expected_version, _("The indicator"))
         cleaned, check, more = clean_definition(definition, own_code=indicator.code)
         _fail_if(details + more, _("The indicator could not be saved."))
         current = IndicatorVersion.objects.prefetch_related("tags__taxonomy").get(
@@ -856,7 +845,7 @@ def set_indicator_active(
         users = formula_users(indicator) if not active else []
         locked = _lock_indicators([indicator.pk, *current_inputs, *(u.pk for u in users)])
         indicator = locked[indicator.pk]
-        _check_version(indicator, expected_version, _("The indicator"))
+        check_version(indicator, expected_version, _("The indicator"))
         if indicator.is_active == active:
             return indicator
         if not active:

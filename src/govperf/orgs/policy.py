@@ -281,6 +281,14 @@ def require(user, action: Action, unit: Unit | None = None) -> None:
     )
 
 
+def require_everything(user, action: Action, message: str) -> None:
+    """Refuse unless ``action`` reaches every unit (the office's city-wide steps: locking a
+    period, running the quality screen, managing cycles), saying ``message``."""
+    require(user, action)
+    if not unit_scope(user, action).everything:
+        raise Forbidden(message, action=str(action))
+
+
 def units(user, action: Action = Action.VIEW_UNITS) -> QuerySet[Unit]:
     """The units ``action`` reaches for ``user``, as a queryset."""
     from govperf.orgs.models import Unit

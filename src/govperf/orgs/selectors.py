@@ -9,6 +9,7 @@ from govperf.core.errors import NotFound
 from govperf.orgs import policy
 from govperf.orgs.models import ComparableGroup, Membership, Person, Unit
 from govperf.orgs.policy import Action
+from govperf.orgs.roles import Role
 
 
 def memberships_of(person: Person) -> QuerySet[Membership]:
@@ -117,3 +118,10 @@ def get_membership(user, pk: int | str) -> Membership:
 
 def groups() -> QuerySet[ComparableGroup]:
     return ComparableGroup.objects.annotate(unit_count=Count("units")).order_by("code")
+
+
+def office_people() -> QuerySet[Person]:
+    """The active members of the performance office: whom plans, data and evaluations notify."""
+    return Person.objects.filter(
+        is_active=True, memberships__role=Role.PERF_OFFICE, memberships__unit__is_active=True
+    ).distinct()

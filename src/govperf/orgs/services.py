@@ -23,6 +23,7 @@ from django.utils.translation import pgettext
 
 from govperf.audit.services import record, snapshot
 from govperf.core.errors import Conflict, ErrorDetail, Forbidden, ValidationFailed
+from govperf.core.validation import check_version
 from govperf.orgs import policy
 from govperf.orgs.models import ComparableGroup, Membership, Person, Unit, child_path
 from govperf.orgs.policy import Action
@@ -35,17 +36,6 @@ EXCLUSIVE_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_AUDITOR}
 
 UNIT_FIELDS = ("code", "name", "kind", "parent", "sort_order", "is_active")
 PERSON_FIELDS = ("username", "name", "email", "phone", "employee_no", "is_active")
-
-
-def _check_version(obj: Any, expected: int | None, what: str) -> None:
-    if expected is not None and obj.version != expected:
-        raise Conflict(
-            _(
-                "%(what)s was changed by someone else since you opened it (version %(seen)s, now %(now)s). "
-                "Reload it and make your change again."
-            )
-            % {"what": what, "seen": expected, "now": obj.version}
-        )
 
 
 def _fail_if(details: list[ErrorDetail], message: str) -> None:
@@ -149,7 +139,7 @@ def update_unit(
     )
     with transaction.atomic():
         unit = Unit.objects.select_for_update().get(pk=unit.pk)
-        _check_version(unit, expected_version, _("The unit"))
+        check_version(unit, expected_version, _("The unit"))
         before = unit_state(unit)
         unit.name, unit.kind, unit.sort_order = name.strip(), kind, sort_order
         unit.version += 1
@@ -166,7 +156,7 @@ def move_unit(*, actor: Person, unit: Unit, new_parent: Unit, expected_version: 
     policy.require(actor, Action.MANAGE_UNITS, new_parent)
     with transaction.atomic():
         unit, new_parent = _lock_in_pk_order(unit, new_parent)
-        _check_version(unit, expected_version, _("The unit"))
+        check_version(unit, expected_version, _("The unit"))
         if new_parent.path.startswith(unit.path):
             raise ValidationFailed(
                 _("A unit cannot be moved under itself or one of its own sub-units."),
@@ -212,7 +202,7 @@ def set_unit_active(
     policy.require(actor, Action.MANAGE_UNITS, unit)
     with transaction.atomic():
         unit = Unit.objects.select_for_update().get(pk=unit.pk)
-        _check_version(unit, expected_version, _("The unit"))
+        check_version(unit, expected_version, _("The unit"))
         if not active and unit.children.filter(is_active=True).exists():
             raise ValidationFailed(
                 _("Deactivate its sub-units first."),
@@ -309,7 +299,7 @@ def save_group(
             record(action="group.create", actor=actor, obj=group, after=snapshot(group))
         else:
             group = ComparableGroup.objects.select_for_update().get(pk=group.pk)
-            _check_version(group, expected_version, _("The group"))
+            check_version(group, expected_version, _("The group"))
             before = snapshot(group)
             group.code, group.name, group.description = code, name.strip(), description
             group.version += 1
@@ -413,7 +403,7 @@ def update_person(
     )
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
-        _check_version(person, expected_version, _("The person"))
+        check_version(person, expected_version, _("The person"))
         before = snapshot(person, PERSON_FIELDS)
         person.name, person.email, person.phone, person.employee_no = (
             name.strip(),
@@ -444,7 +434,7 @@ def set_person_active(
         )
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
-        _check_version(person, expected_version, _("The person"))
+        check_version(person, expected_version, _("The person"))
         if not active:
             _refuse_removing_last_admin(person)
         before = snapshot(person, PERSON_FIELDS)

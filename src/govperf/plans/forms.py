@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from govperf.core.forms import DateInput, PersonChoiceField, UnitChoiceField
 from govperf.indicators.models import Indicator, Tag
 from govperf.orgs.models import Person, Unit
 from govperf.plans.models import Cycle, Decomposition, Goal, Plan, PlanItem
@@ -20,23 +21,6 @@ def indicator_choices():
 class IndicatorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.code} {obj.current.name}"
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.name} ({obj.code})"
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.name} ({obj.username})"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CycleForm(forms.Form):

@@ -16,8 +16,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govperf.core.errors import Conflict, DomainError, ErrorDetail, NotFound, ValidationFailed
-from govperf.core.forms import apply_errors
+from govperf.core.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
+from govperf.core.forms import apply_errors, flash_error
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
 from govperf.plans import checker, selectors, services, snapshots, workflow
@@ -37,13 +37,6 @@ from govperf.plans.rollup import number
 
 # Rounds from which the list flags a plan as going back and forth (R003 §4.1.3, *ours*).
 ROUNDS_WARNING = 3
-
-
-def _flash_error(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
-    for d in exc.details:
-        where = d.location
-        messages.error(request, f"{where}: {d.message}" if where else d.message)
 
 
 # --- list --------------------------------------------------------------------------------------
@@ -336,7 +329,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 is_core=data["is_core"],
             )
         except ValidationFailed as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             messages.success(request, _("Indicator added."))
     else:
@@ -375,7 +368,7 @@ def plan_measures(request: HttpRequest, pk: int) -> HttpResponse:
                 measures=form.cleaned_data["measures"],
             )
         except (ValidationFailed, Conflict) as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             messages.success(request, _("Measures saved."))
     return redirect("plans:edit", plan.pk)
@@ -398,7 +391,7 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
                 item=form.cleaned_data["item"],
             )
         except (ValidationFailed, Conflict) as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             messages.success(request, _("Comment added."))
     else:
@@ -424,7 +417,7 @@ def comment_moderate(request: HttpRequest, pk: int, comment_pk: int) -> HttpResp
                 expected_version=form.cleaned_data["version"],
             )
         except (ValidationFailed, Conflict) as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             messages.success(request, _("Comment moderated."))
     return redirect("plans:review", plan.pk)
@@ -448,7 +441,7 @@ def comment_answer(request: HttpRequest, pk: int, comment_pk: int) -> HttpRespon
                 expected_version=data["version"],
             )
         except (ValidationFailed, Conflict) as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             messages.success(request, _("Answer saved."))
     else:
@@ -477,7 +470,7 @@ def comment_window(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except (ValidationFailed, Conflict) as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         else:
             messages.success(request, _("The plan is open for comment."))
     else:

@@ -19,23 +19,14 @@ naming the current state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from govperf.core.workflow import Transition, Workflow
 from govperf.orgs.policy import Action
 from govperf.plans.models import Plan
 
 S = Plan.Status
 
 
-@dataclass(frozen=True)
-class Transition:
-    verb: str
-    source: str
-    target: str
-    action: Action
-
-
-TRANSITIONS: tuple[Transition, ...] = (
+WORKFLOW = Workflow(
     Transition("submit", S.DRAFT, S.SUBMITTED, Action.SUBMIT_PLAN),
     Transition("submit", S.RETURNED, S.SUBMITTED, Action.SUBMIT_PLAN),
     Transition("return", S.SUBMITTED, S.RETURNED, Action.REVIEW_PLAN),
@@ -48,8 +39,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("approve", S.RESUBMITTED, S.IN_EXECUTION, Action.REVIEW_PLAN),
 )
 
-VERBS: dict[str, Action] = {t.verb: t.action for t in TRANSITIONS}
-assert all(VERBS[t.verb] is t.action for t in TRANSITIONS), "one action per verb"
+TRANSITIONS = WORKFLOW.transitions
+VERBS = WORKFLOW.verbs
+find = WORKFLOW.find
+verbs_from = WORKFLOW.verbs_from
 
 # States in which the unit may change the plan's items, targets and measures.
 EDITABLE: frozenset[str] = frozenset(
@@ -57,15 +50,3 @@ EDITABLE: frozenset[str] = frozenset(
 )
 # States in which the plan has been approved at least once and a revision is under way.
 IN_REVISION: frozenset[str] = frozenset({S.REVISION_REQUESTED, S.RESUBMITTED, S.REVISION_RETURNED})
-
-
-def find(verb: str, source: str) -> Transition | None:
-    for t in TRANSITIONS:
-        if t.verb == verb and t.source == source:
-            return t
-    return None
-
-
-def verbs_from(source: str) -> list[str]:
-    """The verbs the table allows from ``source``, in table order."""
-    return list(dict.fromkeys(t.verb for t in TRANSITIONS if t.source == source))

@@ -26,6 +26,7 @@ from huey import crontab
 
 from govperf.core.errors import ErrorDetail, ValidationFailed
 from govperf.core.notifications import notify
+from govperf.core.tabular import cell_text
 from govperf.data import conf
 from govperf.data.models import Connector, ConnectorRun
 
@@ -365,12 +366,6 @@ def _postgres(dsn: str, query: str) -> list[dict[str, Any]]:
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _cell(value: Any) -> str:
-    from govperf.core.tabular import cell_text
-
-    return cell_text(value)
-
-
 def columns(
     records: list[dict[str, Any]], field_map: dict[str, str]
 ) -> Iterator[tuple[list[int], dict[str, list[str] | None]]]:
@@ -378,7 +373,7 @@ def columns(
     for start in range(0, len(records), CHUNK):
         part = records[start : start + CHUNK]
         cols: dict[str, list[str] | None] = {
-            name: [_cell(r.get(field_map[name])) for r in part] for name in names
+            name: [cell_text(r.get(field_map[name])) for r in part] for name in names
         }
         cols.setdefault("comment", None)
         yield list(range(start + 1, start + len(part) + 1)), cols

@@ -18,8 +18,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govperf.core.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
+from govperf.core.errors import Conflict, NotFound
 from govperf.data import conf
+from govperf.data.exchange.readers import check_size
 from govperf.data.models import ImportJob
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
@@ -79,18 +80,7 @@ def create_job(
     from govperf.data import importing
 
     require_import(actor)
-    if len(data) > conf.import_max_bytes():
-        raise ValidationFailed(
-            _("The file is too large."),
-            [
-                ErrorDetail(
-                    field="file",
-                    value=len(data),
-                    message=_("%(size)d bytes; at most %(max)d are accepted.")
-                    % {"size": len(data), "max": conf.import_max_bytes()},
-                )
-            ],
-        )
+    check_size(io.BytesIO(data), conf.import_max_bytes())
     fmt = fmt or importing.detect_format(filename, data[:4096])
     job = ImportJob.objects.create(
         actor=actor,

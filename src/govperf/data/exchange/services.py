@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govperf.audit.services import record, snapshot
-from govperf.core.errors import Conflict, ErrorDetail, Forbidden, NotFound, ValidationFailed
+from govperf.core.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 from govperf.data.exchange import connectors
 from govperf.data.exchange.mapping import KINDS, Mapping
 from govperf.data.models import CodeMapping, Connector, ConnectorRun
@@ -224,12 +224,11 @@ def require_connectors(user) -> None:
 
     if isinstance(user, SystemActor):
         return
-    policy.require(user, Action.IMPORT_DATA)
-    if not policy.unit_scope(user, Action.IMPORT_DATA).everything:
-        raise Forbidden(
-            _("Connectors write into every unit; a token limited to some units may not use them."),
-            action=str(Action.IMPORT_DATA),
-        )
+    policy.require_everything(
+        user,
+        Action.IMPORT_DATA,
+        _("Connectors write into every unit; a token limited to some units may not use them."),
+    )
 
 
 def visible_connectors(user) -> QuerySet[Connector]:

@@ -39,6 +39,7 @@ from govperf.evaluation.services.office import (
     update_settings,
 )
 from govperf.evaluation.services.results import (
+    RESULT_STEPS,
     compute_results,
     lock_results,
     publish_results,
@@ -71,6 +72,7 @@ from govperf.evaluation.services.schemes import (
 
 __all__ = [
     "DECISIONS",
+    "RESULT_STEPS",
     "SETTINGS_FIELDS",
     "ImportRow",
     "Problems",

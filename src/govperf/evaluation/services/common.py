@@ -8,15 +8,17 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govperf.core.errors import (
     Conflict,
-    ErrorDetail,
-    Forbidden,
     ValidationFailed,
 )
+from govperf.core.validation import Problems as BaseProblems
+
+# Shared with the other apps; the evaluation services import them from here.
+from govperf.core.validation import check_version as check_version
+from govperf.core.validation import touch as touch
 from govperf.evaluation import selectors
 from govperf.evaluation.models import (
     Round,
@@ -26,11 +28,11 @@ from govperf.orgs import policy
 from govperf.orgs.models import Person
 from govperf.orgs.policy import Action
 from govperf.orgs.roles import Role
+from govperf.orgs.selectors import office_people as office_people
 
 log = logging.getLogger(__name__)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SCORE_PLACES = Decimal("0.01")
 SHARE_PLACES = Decimal("0.0001")
 AMOUNT_LIMIT = Decimal("1e14")
@@ -40,23 +42,8 @@ UNSET: Any = object()
 # --- helpers ---------------------------------------------------------------------------------
 
 
-class Problems:
-    def __init__(self) -> None:
-        self.details: list[ErrorDetail] = []
-
-    def add(self, field: str, message: str, value: Any = None) -> None:
-        self.details.append(ErrorDetail(field=field, message=message, value=value))
-
-    def text(self, value: Any, field: str, *, max_length: int, required: bool = False) -> str:
-        text = "" if value is None else str(value).strip()
-        if CONTROL_RE.search(text):
-            self.add(field, _("Remove the control characters from this text."))
-            return ""
-        if required and not text:
-            self.add(field, _("This is required."))
-        elif len(text) > max_length:
-            self.add(field, _("At most %(n)d characters.") % {"n": max_length})
-        return text
+class Problems(BaseProblems):
+    """Located problems, with the evaluation's number check."""
 
     def number(self, value: Any, field: str, *, places: Decimal | None = None) -> Decimal | None:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -81,36 +68,12 @@ class Problems:
             return None
         return number
 
-    def raise_if_any(self, message: str) -> None:
-        if self.details:
-            raise ValidationFailed(message, self.details)
-
-
-def check_version(obj: Any, expected: int | None, what: str) -> None:
-    if expected is not None and obj.version != expected:
-        raise Conflict(
-            _(
-                "%(what)s was changed by someone else since you opened it (version %(seen)s, "
-                "now %(now)s). Reload it and make your change again."
-            )
-            % {"what": what, "seen": expected, "now": obj.version}
-        )
-
 
 def require_office(actor: Person) -> None:
     """Schemes, rounds, results and appeal decisions are the performance office's."""
-    policy.require(actor, Action.MANAGE_EVALUATION)
-    if not policy.unit_scope(actor, Action.MANAGE_EVALUATION).everything:
-        raise Forbidden(
-            _("Only the performance office manages evaluations."),
-            action=str(Action.MANAGE_EVALUATION),
-        )
-
-
-def office_people():
-    return Person.objects.filter(
-        is_active=True, memberships__role=Role.PERF_OFFICE, memberships__unit__is_active=True
-    ).distinct()
+    policy.require_everything(
+        actor, Action.MANAGE_EVALUATION, _("Only the performance office manages evaluations.")
+    )
 
 
 def unit_people(unit_ids: Iterable[int]):
@@ -119,15 +82,6 @@ def unit_people(unit_ids: Iterable[int]):
         memberships__unit_id__in=list(unit_ids),
         memberships__role__in=[Role.UNIT_LEADER, Role.UNIT_COORDINATOR],
     ).distinct()
-
-
-def touch(obj: Any, *fields: str) -> None:
-    obj.version += 1
-    names = [*fields, "version"]
-    if hasattr(obj, "updated_at"):
-        obj.updated_at = timezone.now()
-        names.append("updated_at")
-    obj.save(update_fields=names)
 
 
 def lock_row(model, obj):

@@ -219,15 +219,19 @@ def flag_overdue_appeals(today: dt.date | None = None) -> int:
     now = timezone.now()
     count = 0
     with transaction.atomic():
-        for appeal in Appeal.objects.filter(
-            status=Appeal.Status.FILED, due_date__lt=today, overdue_notified_at__isnull=True
-        ).select_related("unit", "round"):
+        overdue = list(
+            Appeal.objects.filter(
+                status=Appeal.Status.FILED, due_date__lt=today, overdue_notified_at__isnull=True
+            ).select_related("unit", "round")
+        )
+        office = list(office_people()) if overdue else []
+        for appeal in overdue:
             if Appeal.objects.filter(pk=appeal.pk, overdue_notified_at__isnull=True).update(
                 overdue_notified_at=now
             ):
                 count += 1
                 notify(
-                    office_people(),
+                    office,
                     _("The decision on %(unit)s's appeal about %(round)s was due on %(date)s.")
                     % {
                         "unit": appeal.unit.name,

@@ -184,20 +184,9 @@ def compute_results(
     lap("score_s")
     n = len(loaded.unit_ids)
     _stage(job, "explaining", 0, n)
-    plan = [
-        explaining.PlanColumn(
-            code=ind.code,
-            column=ind.column,
-            rule=ind.rule,
-            params=loaded.plan_params[ind.code],
-            actual=loaded.actual[:, ind.column],
-        )
-        for ind in spec.indicators
-        if ind.plan_fields
-    ]
     breakdowns = explaining.explain_chunks(
         result,
-        plan,
+        loaded.plan_columns(),
         workers=conf.explain_workers(),
         parallel_from=conf.explain_parallel_from(),
     )
@@ -457,3 +446,7 @@ def lock_results(
         actor, result_set, expected_version, verb="locked",
         allowed_from=(ResultSet.Status.PUBLISHED,), to=ResultSet.Status.LOCKED, prepare=prepare,
     )  # fmt: skip
+
+
+# The workflow's steps by the verb pages and the API name them with.
+RESULT_STEPS = {"review": review_results, "publish": publish_results, "lock": lock_results}

@@ -25,7 +25,6 @@ from govperf.core.errors import (
 )
 from govperf.core.notifications import notify
 from govperf.engine.periods import Period
-from govperf.engine.rules import Rubric
 from govperf.evaluation import conf
 from govperf.evaluation.models import (
     Adjustment,
@@ -501,8 +500,7 @@ def submit_score(
         for ind in wanted:
             entry = given.get(ind.code)
             field = f"items.{ind.code}"
-            rule = spec.engine.indicators[ind.column].rule
-            levels = dict(rule.levels) if isinstance(rule, Rubric) else {}
+            levels = spec.rubric_levels(ind)
             if not isinstance(entry, dict) or not entry.get("level"):
                 p.add(f"{field}.level", _("Choose a level."))
                 continue

@@ -11,6 +11,8 @@ from govperf.audit.services import record
 from govperf.core.errors import (
     NotFound,
 )
+from govperf.core.validation import check_version, touch
+from govperf.orgs import policy
 from govperf.orgs.models import Person
 from govperf.orgs.policy import Action
 from govperf.plans import checker
@@ -19,9 +21,6 @@ from govperf.plans.models import (
 )
 from govperf.plans.services.common import (
     Problems,
-    check_version,
-    require_everything,
-    touch,
 )
 
 # --- checker settings ------------------------------------------------------------------------------
@@ -64,7 +63,7 @@ def update_checker_setting(
     expected_version: int | None = None,
 ) -> CheckerSetting:
     """The office decides whether a finding blocks submission, only warns, or is not checked."""
-    require_everything(
+    policy.require_everything(
         actor, Action.REVIEW_PLAN, _("Only the performance office configures the plan checker.")
     )
     rule = checker.RULES.get(code)

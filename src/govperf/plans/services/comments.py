@@ -19,9 +19,11 @@ from govperf.core.errors import (
     ValidationFailed,
 )
 from govperf.core.notifications import notify
+from govperf.core.validation import check_version, touch
 from govperf.orgs import policy
 from govperf.orgs.models import Person
 from govperf.orgs.policy import Action
+from govperf.orgs.selectors import office_people
 from govperf.plans import workflow
 from govperf.plans.models import (
     Plan,
@@ -32,10 +34,7 @@ from govperf.plans.services.common import (
     PUBLIC_COMMENT_LIMIT,
     Problems,
     RateLimited,
-    check_version,
-    office_people,
     plan_url,
-    touch,
     unit_people,
 )
 from govperf.plans.services.plans import lock_plan, plan_state

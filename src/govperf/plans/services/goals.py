@@ -16,6 +16,7 @@ from govperf.core.errors import (
     Forbidden,
     ValidationFailed,
 )
+from govperf.core.validation import check_version, touch
 from govperf.engine.periods import Period, PeriodKind
 from govperf.orgs import policy
 from govperf.orgs.models import Person, Unit
@@ -34,9 +35,6 @@ from govperf.plans.services.common import (
     LEVEL_ORDER,
     UNSET,
     Problems,
-    check_version,
-    require_everything,
-    touch,
 )
 
 # --- cycles ------------------------------------------------------------------------------------
@@ -64,7 +62,9 @@ def create_cycle(
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
 ) -> Cycle:
-    require_everything(actor, Action.MANAGE_GOALS, _("Only the performance office manages cycles."))
+    policy.require_everything(
+        actor, Action.MANAGE_GOALS, _("Only the performance office manages cycles.")
+    )
     p = Problems()
     code = (code or "").strip()
     if not CODE_RE.match(code):
@@ -99,7 +99,9 @@ def update_cycle(
     start_date: dt.date,
     end_date: dt.date,
 ) -> Cycle:
-    require_everything(actor, Action.MANAGE_GOALS, _("Only the performance office manages cycles."))
+    policy.require_everything(
+        actor, Action.MANAGE_GOALS, _("Only the performance office manages cycles.")
+    )
     p = Problems()
     name = _validate_cycle(p, name=name, status=status, start_date=start_date, end_date=end_date)
     p.raise_if_any(_("The cycle could not be saved."))

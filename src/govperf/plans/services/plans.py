@@ -18,10 +18,12 @@ from govperf.core.errors import (
     ValidationFailed,
 )
 from govperf.core.notifications import notify
+from govperf.core.validation import check_version, touch
 from govperf.engine.periods import Period
 from govperf.orgs import policy
 from govperf.orgs.models import Person, Unit
 from govperf.orgs.policy import Action
+from govperf.orgs.selectors import office_people
 from govperf.plans import checker, snapshots, workflow
 from govperf.plans.models import (
     Cycle,
@@ -35,10 +37,7 @@ from govperf.plans.services.common import (
     HUNDRED,
     UNSET,
     Problems,
-    check_version,
-    office_people,
     plan_url,
-    touch,
     unit_people,
 )
 from govperf.plans.services.goals import (

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from govperf.audit import context
+from govperf.core.commands import find_account, read_file
 from govperf.core.errors import DomainError
 from govperf.data import exporting, importing
 from govperf.data.exchange import services as exchange
@@ -32,23 +33,14 @@ from govperf.data.writer import SYSTEM
 
 
 def _actor(username: str | None):
-    from govperf.orgs.models import Person
-
-    if not username:
-        return SYSTEM
-    person = Person.objects.filter(is_active=True, username__iexact=username).first()
-    if person is None:
-        raise CommandError(f"no active account named {username!r}")
-    return person
+    """The account named, else the system (imports from the command line act as it)."""
+    return find_account(username) if username else SYSTEM
 
 
 def _mapping_rows(path: str | None) -> list[list[str]] | None:
     if not path:
         return None
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    data = read_file(Path(path))
     return [list(row) for row in parse_file(data).rows()]
 
 
@@ -163,7 +155,7 @@ class Command(BaseCommand):
                         {
                             "name": c.name,
                             "kind": c.kind,
-                            "schedule": f"{c.minute} {c.hour} {c.day} {c.month} {c.day_of_week}",
+                            "schedule": c.schedule,
                             "active": c.is_active,
                             "last_run_at": c.last_run_at.isoformat() if c.last_run_at else None,
                             "last_run_status": c.last_run_status,

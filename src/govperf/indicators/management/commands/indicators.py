@@ -7,35 +7,16 @@ located error (row, column, message); with ``--dry-run`` nothing is written.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from govperf.audit import context
+from govperf.core.commands import error_details, fail, find_account, read_file
 from govperf.core.errors import DomainError
 from govperf.indicators import importing
 from govperf.indicators.models import Indicator
-from govperf.orgs.models import Person
 from govperf.orgs.roles import Role
-
-
-def _actor(username: str | None) -> Person:
-    """The person the import acts as: the one named, else the first performance-office account."""
-    people = Person.objects.filter(is_active=True)
-    if username:
-        person = people.filter(username__iexact=username).first()
-        if person is None:
-            raise CommandError(f"no active account named {username!r}")
-        return person
-    person = (
-        people.filter(memberships__role=Role.PERF_OFFICE, memberships__unit__is_active=True)
-        .order_by("username")
-        .first()
-    )
-    if person is None:
-        raise CommandError("no active performance-office account; name one with --user")
-    return person
 
 
 class Command(BaseCommand):
@@ -71,11 +52,12 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"exported": count, "file": str(path)}, ensure_ascii=False))
 
     def _import(self, path: Path, dry_run: bool, username: str | None) -> None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-        actor = _actor(username)
+        data = read_file(path)
+        actor = find_account(
+            username,
+            default_role=Role.PERF_OFFICE,
+            missing="no active performance-office account; name one with --user",
+        )
         try:
             plan = importing.plan_file(actor=actor, data=data, filename=path.name)
             if plan.ok and not dry_run:
@@ -83,13 +65,7 @@ class Command(BaseCommand):
             else:
                 summary = plan.summary()
         except DomainError as exc:
-            self._fail(exc.as_dict()["details"] or [{"message": str(exc.message)}])
-            return
+            fail(self.stdout, error_details(exc))
         if not plan.ok:
-            self._fail([d.as_dict() for d in plan.errors])
-            return
+            fail(self.stdout, [d.as_dict() for d in plan.errors])
         self.stdout.write(json.dumps({"dry_run": dry_run, **summary}, ensure_ascii=False))
-
-    def _fail(self, errors: list[dict]) -> None:
-        self.stdout.write(json.dumps({"errors": errors}, ensure_ascii=False))
-        sys.exit(1)

@@ -9,36 +9,17 @@ The whole file is imported or nothing is; with ``--dry-run`` nothing is written.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from govperf.audit import context
+from govperf.core.commands import error_details, fail, find_account, read_file
 from govperf.core.errors import DomainError
 from govperf.orgs import importing
-from govperf.orgs.models import Person
 from govperf.orgs.roles import Role
 
 KINDS = ("units", "people")
-
-
-def _actor(username: str | None) -> Person:
-    """The account the import acts as: the one named, else the first system administrator."""
-    people = Person.objects.filter(is_active=True)
-    if username:
-        person = people.filter(username__iexact=username).first()
-        if person is None:
-            raise CommandError(f"no active account named {username!r}")
-        return person
-    person = (
-        people.filter(memberships__role=Role.SYSTEM_ADMIN, memberships__unit__is_active=True)
-        .order_by("username")
-        .first()
-    )
-    if person is None:
-        raise CommandError("no active system administrator; create one with `govperf createadmin`")
-    return person
 
 
 class Command(BaseCommand):
@@ -65,11 +46,12 @@ class Command(BaseCommand):
             path.write_bytes(importing.template_workbook(kind))
             self.stdout.write(json.dumps({"template": kind, "file": str(path)}))
             return
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-        actor = _actor(options.get("user"))
+        data = read_file(path)
+        actor = find_account(
+            options.get("user"),
+            default_role=Role.SYSTEM_ADMIN,
+            missing="no active system administrator; create one with `govperf createadmin`",
+        )
         dry_run = options["dry_run"]
         passwords: list[tuple[str, str]] = []
         with context.using(context.AuditContext(via="cli")):
@@ -83,16 +65,10 @@ class Command(BaseCommand):
                             actor=actor, plan=plan, filename=path.name
                         )
             except DomainError as exc:
-                self._fail(exc.as_dict()["details"] or [{"message": str(exc.message)}])
-                return
+                fail(self.stdout, error_details(exc))
         if not plan.ok:
-            self._fail([d.as_dict() for d in plan.errors])
-            return
+            fail(self.stdout, [d.as_dict() for d in plan.errors])
         out = {"dry_run": dry_run, "kind": kind, **plan.summary()}
         if passwords:
             out["initial_passwords"] = [{"username": u, "password": p} for u, p in passwords]
         self.stdout.write(json.dumps(out, ensure_ascii=False))
-
-    def _fail(self, errors: list[dict]) -> None:
-        self.stdout.write(json.dumps({"errors": errors}, ensure_ascii=False))
-        sys.exit(1)

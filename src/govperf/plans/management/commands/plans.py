@@ -11,14 +11,13 @@ import's columns, so that a plan can be edited in Excel and imported back.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from govperf.audit import context
+from govperf.core.commands import error_details, fail, find_account, read_file
 from govperf.core.errors import DomainError
-from govperf.orgs.models import Person
 from govperf.plans import importing
 from govperf.plans.models import Plan
 
@@ -62,13 +61,8 @@ class Command(BaseCommand):
             self._import(path, options["user"], options["dry_run"])
 
     def _import(self, path: Path, username: str, dry_run: bool) -> None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-        actor = Person.objects.filter(is_active=True, username__iexact=username).first()
-        if actor is None:
-            raise CommandError(f"no active account named {username!r}")
+        data = read_file(path)
+        actor = find_account(username)
         with context.using(context.AuditContext(via="cli")):
             try:
                 plan = importing.plan_file(actor=actor, data=data, filename=path.name)
@@ -77,13 +71,7 @@ class Command(BaseCommand):
                 else:
                     summary = plan.summary()
             except DomainError as exc:
-                self._fail(exc.as_dict()["details"] or [{"message": str(exc.message)}])
-                return
+                fail(self.stdout, error_details(exc))
         if not plan.ok:
-            self._fail([d.as_dict() for d in plan.errors])
-            return
+            fail(self.stdout, [d.as_dict() for d in plan.errors])
         self.stdout.write(json.dumps({"dry_run": dry_run, **summary}, ensure_ascii=False))
-
-    def _fail(self, errors: list[dict]) -> None:
-        self.stdout.write(json.dumps({"errors": errors}, ensure_ascii=False))
-        sys.exit(1)

@@ -1,0 +1,53 @@
+"""What the import/export commands share: reading the file, the acting account, the
+one JSON document printed on failure (exit 1)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from django.core.management.base import CommandError
+
+from govperf.core.errors import DomainError
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def find_account(username: str | None, *, default_role: str | None = None, missing: str = ""):
+    """The active account named ``username``; without a name, the first active holder of
+    ``default_role`` (by username), or a CommandError saying ``missing``."""
+    from govperf.orgs.models import Person
+
+    people = Person.objects.filter(is_active=True)
+    if username:
+        person = people.filter(username__iexact=username).first()
+        if person is None:
+            raise CommandError(f"no active account named {username!r}")
+        return person
+    person = (
+        people.filter(memberships__role=default_role, memberships__unit__is_active=True)
+        .order_by("username")
+        .first()
+        if default_role
+        else None
+    )
+    if person is None:
+        raise CommandError(missing or "name the account to act as")
+    return person
+
+
+def error_details(exc: DomainError) -> list[dict]:
+    return exc.as_dict()["details"] or [{"message": str(exc.message)}]
+
+
+def fail(stdout, errors: list[dict]) -> NoReturn:
+    """Print ``{"errors": [...]}`` and exit 1."""
+    stdout.write(json.dumps({"errors": errors}, ensure_ascii=False))
+    sys.exit(1)
