@@ -586,10 +586,22 @@ def _value_columns(model, fixed: dict[str, str]) -> tuple[str, str]:
 # --- the steps of a run ----------------------------------------------------------------
 
 
-def time_engine(p: Province, repeat: int, seed: int) -> dict[str, Any]:
-    """(a), (b) and (e), timed round-robin so that their ratios share the machine's load."""
+def time_all(p: Province, repeat: int, loop_units: int, seed: int) -> dict[str, Any]:
+    """(a), (b), (c) and (e), timed round-robin so that their ratios share the machine's
+    load: on a shared 2-core machine it drifts from second to second.
+
+    The loop (c) runs on the first ``loop_units`` units and is scaled linearly to all of
+    them (ranking sorts n log n, so the scaled figure slightly flatters the loop).
+    """
     baseline = make_baseline(p)
     rows, new_rows = changed_units(p, 0.01, seed)
+    n, m = len(p.units), min(loop_units, len(p.units))
+    sub = Province(
+        p.scheme, p.units.subset(range(m)), p.values[:m], p.bonus[:m], p.veto[:m], p.plan, p.lower
+    )
+    loop_scores, loop_lights = make_loop(sub)
+    lists = (sub.values.tolist(), sub.bonus.tolist(), sub.veto, list(sub.units.groups))
+    loop_actual = loop_scores(*lists)[0]
     # In place and idempotent: every repeat re-scores the same rows of the same result.
     before = run_engine(p)
     seconds, cold, results = interleaved_medians(
@@ -600,6 +612,8 @@ def time_engine(p: Province, repeat: int, seed: int) -> dict[str, Any]:
             ),
             "baseline": lambda: baseline(p.values),
             "incremental": lambda: run_incremental(p, before, rows, new_rows),
+            "loop_scores": lambda: loop_scores(*lists),
+            "loop_lights": lambda: loop_lights(loop_actual),
         },
         rounds=3,
         block=repeat,
@@ -610,6 +624,23 @@ def time_engine(p: Province, repeat: int, seed: int) -> dict[str, Any]:
     )
     matches = bool(np.allclose(results["baseline"], full[0].composite_raw, rtol=0, atol=1e-9))
     progress(f"(b) NumPy baseline: {seconds['baseline'] * 1e3:.1f} ms (same composites: {matches})")
+    _, composite, grade, rank = results["loop_scores"]
+    lights = results["loop_lights"]
+    ref, ref_lights = run_engine(sub)
+    loop_matches = bool(
+        composite == ref.composite.tolist()
+        and grade == ref.grade_index.tolist()
+        and rank == ref.rank.tolist()
+        and [x[0] for x in lights] == ref_lights.ratio.ravel().tolist()
+        and [x[1] for x in lights] == ref_lights.light.ravel().tolist()
+    )
+    loop_scores_s = seconds["loop_scores"] * n / m
+    loop_s = loop_scores_s + seconds["loop_lights"] * n / m
+    progress(
+        f"(c) Python loop, timed on {m} units and scaled to {n}: {loop_s:.2f} s "
+        f"(scores, grades, ranks {loop_scores_s:.2f} s; lights {loop_s - loop_scores_s:.2f} s; "
+        f"same results: {loop_matches})"
+    )
     same = identical(results["incremental"], run_engine(with_rows(p, rows, new_rows)))
     progress(
         f"(e) incremental: {len(rows)} units ({new_rows.size:,} values, "
@@ -623,6 +654,12 @@ def time_engine(p: Province, repeat: int, seed: int) -> dict[str, Any]:
         "baseline_ms": round(seconds["baseline"] * 1e3, 2),
         "engine_vs_baseline": round(seconds["engine"] / seconds["baseline"], 2),
         "baseline_matches": matches,
+        "loop_s_extrapolated": round(loop_s, 2),
+        "loop_units_timed": m,
+        "loop_matches": loop_matches,
+        "loop_vs_engine": round(loop_s / seconds["engine"], 1),
+        "loop_scores_s_extrapolated": round(loop_scores_s, 3),
+        "loop_vs_engine_scores_only": round(loop_scores_s / seconds["engine_scores"], 1),
         "incremental_ms": round(seconds["incremental"] * 1e3, 3),
         "incremental_units": len(rows),
         "incremental_values": int(new_rows.size),
@@ -630,41 +667,6 @@ def time_engine(p: Province, repeat: int, seed: int) -> dict[str, Any]:
         "incremental_cold_ms": round(cold["incremental"] * 1e3, 3),
         "incremental_cold_vs_full_cold": round(cold["incremental"] / cold["engine"], 3),
         "incremental_identical": same,
-    }
-
-
-def time_loop(p: Province, loop_units: int, engine: dict[str, Any]) -> dict[str, Any]:
-    """(c) on the first ``loop_units`` units, scaled linearly to all of them (ranking
-    sorts n log n, so the scaled figure slightly flatters the loop)."""
-    n, m = len(p.units), min(loop_units, len(p.units))
-    sub = Province(
-        p.scheme, p.units.subset(range(m)), p.values[:m], p.bonus[:m], p.veto[:m], p.plan, p.lower
-    )
-    loop_scores, loop_lights = make_loop(sub)
-    lists = (sub.values.tolist(), sub.bonus.tolist(), sub.veto, list(sub.units.groups))
-    scores_s, (actual, composite, grade, rank) = median_seconds(lambda: loop_scores(*lists), 3, 0)
-    lights_s, lights = median_seconds(lambda: loop_lights(actual), 3, 0)
-    ref, ref_lights = run_engine(sub)
-    matches = bool(
-        composite == ref.composite.tolist()
-        and grade == ref.grade_index.tolist()
-        and rank == ref.rank.tolist()
-        and [x[0] for x in lights] == ref_lights.ratio.ravel().tolist()
-        and [x[1] for x in lights] == ref_lights.light.ravel().tolist()
-    )
-    loop_s, loop_scores_s = (scores_s + lights_s) * n / m, scores_s * n / m
-    progress(
-        f"(c) Python loop, timed on {m} units and scaled to {n}: {loop_s:.2f} s "
-        f"(scores, grades, ranks {loop_scores_s:.2f} s; lights {lights_s * n / m:.2f} s; "
-        f"same results: {matches})"
-    )
-    return {
-        "loop_s_extrapolated": round(loop_s, 2),
-        "loop_units_timed": m,
-        "loop_matches": matches,
-        "loop_vs_engine": round(loop_s / (engine["engine_ms"] / 1e3), 1),
-        "loop_scores_s_extrapolated": round(loop_scores_s, 3),
-        "loop_vs_engine_scores_only": round(loop_scores_s / (engine["engine_scores_ms"] / 1e3), 1),
     }
 
 
@@ -733,8 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         "values": int(p.values.size),
     }
     figures["repeat"] = args.repeat
-    figures.update(time_engine(p, args.repeat, args.seed + 1))
-    figures.update(time_loop(p, args.loop_units, figures))
+    figures.update(time_all(p, args.repeat, args.loop_units, args.seed + 1))
     figures.update(measure_memory(p, rss_start))
     figures.update(time_scattered(p, args.repeat, args.seed + 2))
     db = (

@@ -6,7 +6,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govperf.engine.grading import NO_GRADE, apply_quota, assign_grades, competition_rank
+from govperf.engine.grading import (
+    NO_GRADE,
+    RankKeys,
+    apply_quota,
+    assign_grades,
+    competition_rank,
+)
 
 MINS = np.array([90.0, 80.0, 60.0, 0.0])
 
@@ -117,3 +123,54 @@ def test_a_score_range_too_wide_to_pack_falls_back_to_the_float_order() -> None:
     # 1e12 in ticks of 1e-6 needs far more than 62 bits with the unit index.
     scores = np.array([1e12, 0.5, 1e12, 3.0])
     assert competition_rank(scores, decimals=6).tolist() == [1, 4, 1, 3]
+
+
+rank_units = st.lists(
+    st.tuples(st.integers(0, 4), st.booleans(), st.integers(0, 10000)), min_size=1, max_size=50
+)
+
+
+@given(rank_units)
+def test_rank_keys_give_the_competition_ranks(units) -> None:
+    groups = np.array([g for g, _, _ in units])
+    vetoed = np.array([v for _, v, _ in units])
+    scores = np.array([s / 100 for _, _, s in units])
+    keys = RankKeys.build(scores, groups, vetoed, 2)
+    assert keys is not None
+    assert keys.ranks().tolist() == competition_rank(scores, groups, vetoed).tolist()
+
+
+@given(rank_units, st.data())
+def test_updated_rank_keys_rank_as_keys_built_afresh(units, data) -> None:
+    """A chain of updates: each keeps the keys sorted and the ranks those of a new sort."""
+    groups = np.array([g for g, _, _ in units])
+    vetoed = np.array([v for _, v, _ in units])
+    scores = np.array([s / 100 for _, _, s in units])
+    keys = RankKeys.build(scores, groups, vetoed, 2)
+    for _ in range(3):
+        rows = np.array(
+            data.draw(st.lists(st.integers(0, len(units) - 1), unique=True, min_size=1))
+        )
+        # Moves of up to 150 points: some leave the room the packing kept around the
+        # scores seen, and the update says so rather than rank wrongly.
+        scores[rows] = [data.draw(st.integers(-5000, 15000)) / 100 for _ in rows]
+        vetoed[rows] = [data.draw(st.booleans()) for _ in rows]
+        assert keys is not None
+        keys = keys.update(rows, scores[rows], vetoed[rows])
+        if keys is None:
+            keys = RankKeys.build(scores, groups, vetoed, 2)
+            assert keys is not None
+        assert (np.diff(keys.sorted_keys) > 0).all()
+        assert keys.ranks().tolist() == competition_rank(scores, groups, vetoed).tolist()
+
+
+def test_a_score_outside_the_packing_is_refused_by_an_update() -> None:
+    keys = RankKeys.build(np.array([80.0, 90.0]), None, np.array([False, False]), 2)
+    assert keys is not None
+    assert keys.update(np.array([0]), np.array([85.0]), np.array([False])) is not None
+    assert keys.update(np.array([0]), np.array([1e6]), np.array([False])) is None
+    assert keys.update(np.array([0]), np.array([np.nan]), np.array([False])) is None
+
+
+def test_scores_too_wide_to_pack_have_no_rank_keys() -> None:
+    assert RankKeys.build(np.array([1e15, 0.0]), None, np.array([False, False]), 6) is None

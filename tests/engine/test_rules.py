@@ -19,9 +19,10 @@ from govperf.engine.rules import (
 
 
 def pct(rule, actual: float, weight: float = 100.0) -> float:
-    return float(
-        type(rule).pct_block([rule], np.array([[actual]], dtype=float), np.array([weight]))[0, 0]
-    )
+    kind = type(rule)
+    out = np.empty((1, 1))
+    kind.pct_block(kind.block_params([rule]), np.array([[actual]]), np.array([[weight]]), out)
+    return float(out[0, 0])
 
 
 def parse(data: dict) -> tuple[object, list[dict[str, str]]]:

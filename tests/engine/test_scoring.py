@@ -391,3 +391,15 @@ def test_an_in_place_update_shares_its_arrays_with_the_old_result() -> None:
     copied = after.update([1], values=[[70.0]])
     assert copied.composite.tolist() == [95.0, 70.0]
     assert after.composite.tolist() == [95.0, 90.0]
+
+
+def test_an_update_far_outside_the_scores_seen_ranks_afresh() -> None:
+    before = simple([80.0, 90.0, 85.0], bonus_cap=None)
+    near = before.update([0], values=[[100.0]])
+    assert near.ranks == [1, 2, 3]
+    # 1e9 points leave the room the ranking's packed keys kept around 80–90: the update
+    # cannot merge it into them and ranks anew.
+    assert before.rank_keys is not None
+    assert before.rank_keys.update(np.array([2]), np.array([1e9 + 85]), np.array([False])) is None
+    far = before.update([2], bonus=[1e9])
+    assert far.ranks == [3, 2, 1] and far.composite[2] == 85.0 + 1e9

@@ -126,10 +126,10 @@ def weighted_columns(
     columns: FloatArray, weights: Sequence[float], divisor: float = 1.0
 ) -> FloatArray:
     """Σ_j columns[:, j] × weights[j] ÷ divisor, added one column at a time."""
-    total = np.zeros(columns.shape[0])
-    for j, w in enumerate(weights):
-        total += columns[:, j] * w / divisor
-    return total
+    # Each term as columns[:, j] × w ÷ divisor would give it, all terms in two passes.
+    terms = columns * np.asarray(weights, dtype=np.float64)
+    terms /= divisor
+    return sum_columns(terms)
 
 
 def sum_columns(columns: FloatArray) -> FloatArray:

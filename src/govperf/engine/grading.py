@@ -6,6 +6,8 @@ shown with the same score must get the same grade and share a rank.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -48,15 +50,14 @@ def apply_quota(
     (array([0, 1, 1, 1]), array([False,  True,  True, False]))
     """
     members = grade_idx == quota_idx
-    dropped = np.zeros(len(grade_idx), dtype=bool)
-    if members.sum() > seats:
-        ordered = np.sort(composite[members])[::-1]
-        # The first unit past the seats sets the cut: everyone at or below it drops,
-        # which also drops anyone tied with it inside the seats.
-        cut = ordered[seats]
-        dropped = members & (composite <= cut)
-    out = np.where(dropped, quota_idx + 1, grade_idx).astype(np.int64)
-    return out, dropped
+    candidates = composite[members]
+    if len(candidates) <= seats:
+        return grade_idx.astype(np.int64), np.zeros(len(grade_idx), dtype=bool)
+    # The first unit past the seats sets the cut: everyone at or below it drops, which
+    # also drops anyone tied with it inside the seats. A partition finds it in O(n).
+    cut = -np.partition(-candidates, seats)[seats]
+    dropped = members & (composite <= cut)
+    return (grade_idx + dropped).astype(np.int64, copy=False), dropped
 
 
 def competition_rank(
@@ -154,3 +155,112 @@ def _float_order(scores: FloatArray, classes: IntArray) -> _Order:
 
 def _take(values: np.ndarray, order: npt.NDArray[np.intp]) -> np.ndarray:
     return values[order] if order.ndim == 1 else np.take_along_axis(values, order, axis=-1)
+
+
+@dataclass(frozen=True)
+class RankKeys:
+    """A ranking kept as sorted int64 keys, so that re-ranking a few changed units is a
+    merge into the sorted keys instead of a new sort.
+
+    A unit's key packs, from the high bits down, its group, whether it is vetoed, its
+    score in ticks below ``top`` and its index: ascending keys run group by group, the
+    vetoed after the rest, higher scores first, and tied units differ only in the index.
+    The tick field leaves room around the scores seen, so that changed scores usually
+    fit the same packing.
+    """
+
+    sorted_keys: IntArray
+    unit_keys: IntArray
+    scale: float
+    top: int
+    tick_bits: int
+    index_bits: int
+
+    @classmethod
+    def build(
+        cls, scores: FloatArray, group_ids: IntArray | None, vetoed: BoolArray, decimals: int
+    ) -> RankKeys | None:
+        """Keys of 1-D ``scores`` rounded to ``decimals``; None if they would not fit 62 bits."""
+        n = len(scores)
+        if n == 0 or not np.isfinite(scores).all():
+            return None
+        scale = 10.0**decimals
+        ticks = np.rint(scores * scale)
+        low, high = float(ticks.min()), float(ticks.max())
+        room = max(high - low, 10.0 * scale)
+        tick_bits = int(high - low + 2 * room + 1).bit_length()
+        index_bits = max(1, (n - 1).bit_length())
+        groups = np.zeros(n, np.int64) if group_ids is None else np.asarray(group_ids, np.int64)
+        classes = groups * 2 + vetoed
+        if int(classes.max()).bit_length() + tick_bits + index_bits > 62:
+            return None
+        top = int(high + room)
+        unit_keys = _pack(classes, ticks, np.arange(n), top, tick_bits, index_bits)
+        return cls(np.sort(unit_keys), unit_keys, scale, top, tick_bits, index_bits)
+
+    def ranks(self) -> IntArray:
+        """Competition ranks of every unit, read off the sorted keys."""
+        n = len(self.sorted_keys)
+        value = self.sorted_keys >> self.index_bits  # group, vetoed, ticks below the top
+        group = value >> (self.tick_bits + 1)
+        new_group = np.empty(n, bool)
+        new_run = np.empty(n, bool)
+        new_group[:1] = new_run[:1] = True
+        np.not_equal(group[1:], group[:-1], out=new_group[1:])
+        np.not_equal(value[1:], value[:-1], out=new_run[1:])
+        # Each unit's rank: where its run of equal keys starts, less where its group does.
+        pos = np.arange(n)
+        group_start = pos * new_group
+        run_start = pos * new_run
+        np.maximum.accumulate(group_start, out=group_start)
+        np.maximum.accumulate(run_start, out=run_start)
+        run_start -= group_start
+        run_start += 1
+        ranks = np.empty(n, np.int64)
+        ranks[self.sorted_keys & ((1 << self.index_bits) - 1)] = run_start
+        return ranks
+
+    def update(
+        self, rows: npt.NDArray[np.intp], scores: FloatArray, vetoed: BoolArray
+    ) -> RankKeys | None:
+        """The keys after units ``rows`` take new ``scores`` and veto flags; None when a
+        new score falls outside the packing (rank afresh then)."""
+        ticks = np.rint(scores * self.scale)
+        below = self.top - ticks
+        if not ((below >= 0) & (below < (1 << self.tick_bits))).all():  # False for NaN
+            return None
+        unit_keys = self.unit_keys.copy()
+        old = unit_keys[rows]
+        classes = (old >> (self.tick_bits + self.index_bits)) & ~1 | vetoed
+        new = _pack(classes, ticks, rows, self.top, self.tick_bits, self.index_bits)
+        unit_keys[rows] = new
+        # Drop the old keys (each is unique: it holds its unit's index), merge the new in;
+        # np.insert spelled out, as its own checks cost more than the work at this size.
+        keep = np.ones(len(unit_keys), bool)
+        keep[np.searchsorted(self.sorted_keys, old)] = False
+        rest = self.sorted_keys[keep]
+        new.sort()
+        at = np.searchsorted(rest, new)
+        at += np.arange(len(new))
+        keep[:] = True
+        keep[at] = False
+        merged = np.empty_like(self.sorted_keys)
+        merged[at] = new
+        merged[keep] = rest
+        return RankKeys(merged, unit_keys, self.scale, self.top, self.tick_bits, self.index_bits)
+
+
+def _pack(
+    classes: IntArray,
+    ticks: FloatArray,
+    index: npt.ArrayLike,
+    top: int,
+    tick_bits: int,
+    index_bits: int,
+) -> IntArray:
+    """Rank keys: class (group × 2 + vetoed), ticks below ``top``, index, high bits first."""
+    key = classes << tick_bits
+    key |= (top - ticks).astype(np.int64)
+    key <<= index_bits
+    key |= index
+    return key

@@ -59,6 +59,14 @@ def _number(
     return float(value)
 
 
+def _column(rules: Sequence[Any], name: str) -> FloatArray:
+    """One parameter of each rule of a block, read-only, shaped (rules, 1) to broadcast
+    over a block's rows of units."""
+    out = np.array([[getattr(r, name)] for r in rules], dtype=np.float64)
+    out.flags.writeable = False
+    return out
+
+
 def _positive(
     value: float | None, key: str, field_path: str, errors: ErrorList
 ) -> TypeGuard[float]:
@@ -85,9 +93,19 @@ class Rule:
     def parse(cls, data: Mapping[str, Any], field_path: str, errors: ErrorList) -> Rule | None:
         raise NotImplementedError
 
+    @classmethod
+    def block_params(cls, rules: Sequence[Any]) -> Any:
+        """What ``pct_block`` needs of ``rules``, as arrays over their columns: made once
+        per scheme (``Scheme.rule_groups``), as a province's updates re-score a handful
+        of units at a time and would otherwise rebuild them every time."""
+        return rules
+
     @staticmethod
-    def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
-        """pct for ``actual`` (units × len(rules)), one column per rule."""
+    def pct_block(params: Any, actual: FloatArray, weights: FloatArray, out: FloatArray) -> None:
+        """Write into ``out`` the pct of ``actual``, rules × units (a row per rule: a block
+        of a few rules and many units then is contiguous, and each NumPy call runs over
+        long rows); ``params`` is what ``block_params`` made of the rules, ``weights`` the
+        rules' weights, both shaped (rules, 1)."""
         raise NotImplementedError
 
     def explain(
@@ -117,12 +135,15 @@ class Rule:
         cls,
         rules: Sequence[Any],
         actual: FloatArray,
-        present: npt.NDArray[np.bool_],
+        present: npt.NDArray[np.bool_] | None,
         levels: Sequence[Sequence[str | None] | None],
         field_of: Callable[[int, int], str],
         errors: ErrorList,
     ) -> None:
-        """``check_values`` for each column of a units × rules block of one kind."""
+        """``check_values`` for each column of a units × rules block of one kind;
+        ``present`` None: every value is there."""
+        if present is None:
+            present = np.ones(actual.shape, dtype=bool)
         for j, rule in enumerate(rules):
             rule.check_values(
                 actual[:, j], present[:, j], levels[j], lambda i, j=j: field_of(i, j), errors
@@ -141,11 +162,18 @@ class HigherBetter(Rule):
         target = _number(data, "target", field_path, errors)
         return cls(target) if _positive(target, "target", field_path, errors) else None
 
+    @classmethod
+    def block_params(cls, rules: Sequence[Any]) -> FloatArray:
+        return _column(rules, "target")
+
     @staticmethod
-    def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
-        target = np.array([r.target for r in rules])
-        out = actual / target
-        return np.clip(out, 0.0, 1.0, out=out)
+    def pct_block(
+        params: FloatArray, actual: FloatArray, weights: FloatArray, out: FloatArray
+    ) -> None:
+        np.divide(actual, params, out=out)
+        # clip(out, 0, 1) in two ufuncs: the same floats, without clip's own overhead.
+        np.maximum(out, 0.0, out=out)
+        np.minimum(out, 1.0, out=out)
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None
@@ -175,17 +203,26 @@ class LowerBetter(Rule):
         target = _number(data, "target", field_path, errors)
         return cls(target) if _positive(target, "target", field_path, errors) else None
 
+    @classmethod
+    def block_params(cls, rules: Sequence[Any]) -> tuple[FloatArray, FloatArray]:
+        target = _column(rules, "target")
+        return target, 2.0 * target
+
     @staticmethod
-    def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
-        target = np.array([r.target for r in rules])
+    def pct_block(
+        params: tuple[FloatArray, FloatArray],
+        actual: FloatArray,
+        weights: FloatArray,
+        out: FloatArray,
+    ) -> None:
+        target, twice = params
         # 1 − (actual − target) ÷ target, then 0 from twice the target (and for NaN) and
         # 1 up to the target: the same floats as nested np.where, with fewer temporaries.
-        out = actual - target
+        np.subtract(actual, target, out=out)
         out /= target
         np.subtract(1.0, out, out=out)
-        np.copyto(out, 0.0, where=~(actual < 2.0 * target))
+        np.copyto(out, 0.0, where=~(actual < twice))
         np.copyto(out, 1.0, where=actual <= target)
-        return out
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None
@@ -257,27 +294,30 @@ class Interpolate(Rule):
             ok = False
         return cls(floor, target, challenge, floor_pct, challenge_pct) if ok else None
 
+    @classmethod
+    def block_params(cls, rules: Sequence[Any]) -> tuple[FloatArray, ...]:
+        names = ("floor", "target", "challenge", "floor_pct", "challenge_pct")
+        f, t, c, fp, cp = (_column(rules, name) for name in names)
+        return f, t, c, fp, cp, cp - 1.0, c - t, 1.0 - fp, t - f
+
     @staticmethod
-    def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
-        f = np.array([r.floor for r in rules])
-        t = np.array([r.target for r in rules])
-        c = np.array([r.challenge for r in rules])
-        fp = np.array([r.floor_pct for r in rules])
-        cp = np.array([r.challenge_pct for r in rules])
+    def pct_block(
+        params: tuple[FloatArray, ...], actual: FloatArray, weights: FloatArray, out: FloatArray
+    ) -> None:
+        f, t, c, fp, cp, cp_rise, c_span, fp_rise, f_span = params
         # np.select([a < f, a < t, a < c], [0, rising, beyond], default=cp), built in place
         # from the last choice to the first; the same floats with fewer temporaries.
-        out = actual - t
-        out *= cp - 1.0
-        out /= c - t
+        np.subtract(actual, t, out=out)
+        out *= cp_rise
+        out /= c_span
         out += 1.0
-        np.copyto(out, np.broadcast_to(cp, actual.shape), where=~(actual < c))
+        np.copyto(out, cp, where=~(actual < c))
         rising = actual - f
-        rising *= 1.0 - fp
-        rising /= t - f
+        rising *= fp_rise
+        rising /= f_span
         rising += fp
         np.copyto(out, rising, where=actual < t)
         np.copyto(out, 0.0, where=actual < f)
-        return out
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None
@@ -375,13 +415,14 @@ class Bands(Rule):
         return cls(tuple(bands))
 
     @staticmethod
-    def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
-        out = np.zeros(actual.shape)
+    def pct_block(
+        rules: Sequence[Any], actual: FloatArray, weights: FloatArray, out: FloatArray
+    ) -> None:
+        out[...] = 0.0
         for j, rule in enumerate(rules):
-            col = actual[:, j]
+            row = actual[j]
             for lo, hi, p in rule.bands:
-                out[(col >= lo) & (col < hi), j] = p
-        return out
+                out[j, (row >= lo) & (row < hi)] = p
 
     def matching_band(self, actual: float) -> tuple[float, float, float] | None:
         return next((b for b in self.bands if b[0] <= actual < b[1]), None)
@@ -422,13 +463,18 @@ class Deduction(Rule):
         per = _number(data, "per", field_path, errors)
         return cls(per) if _positive(per, "per", field_path, errors) else None
 
+    @classmethod
+    def block_params(cls, rules: Sequence[Any]) -> FloatArray:
+        return _column(rules, "per")
+
     @staticmethod
-    def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
-        per = np.array([r.per for r in rules])
-        out = per * actual
+    def pct_block(
+        params: FloatArray, actual: FloatArray, weights: FloatArray, out: FloatArray
+    ) -> None:
+        np.multiply(params, actual, out=out)
         out /= weights
         np.subtract(1.0, out, out=out)
-        return np.maximum(0.0, out, out=out)
+        np.maximum(0.0, out, out=out)
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None
@@ -447,7 +493,7 @@ class Deduction(Rule):
         cls,
         rules: Sequence[Any],
         actual: FloatArray,
-        present: npt.NDArray[np.bool_],
+        present: npt.NDArray[np.bool_] | None,
         levels: Sequence[Sequence[str | None] | None],
         field_of: Callable[[int, int], str],
         errors: ErrorList,
@@ -508,9 +554,11 @@ class Rubric(Rule):
         return cls(levels) if len(levels) == len(raw) else None
 
     @staticmethod
-    def pct_block(rules: Sequence[Any], actual: FloatArray, weights: FloatArray) -> FloatArray:
+    def pct_block(
+        rules: Sequence[Any], actual: FloatArray, weights: FloatArray, out: FloatArray
+    ) -> None:
         # The value already is the pct; its level range was checked at the boundary.
-        return actual.copy()
+        out[...] = actual
 
     def explain(
         self, actual: float, pct: float, weight: float, level: str | None = None

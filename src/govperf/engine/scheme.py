@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,16 @@ TIME_AGGREGATES = ("sum", "mean", "last", "max", "min")
 RANKINGS = ("group", "all", "none")
 WEIGHT_TOLERANCE = 1e-6
 MAX_PRECISION = 6
+
+
+class RuleGroup(NamedTuple):
+    """The indicators of one rule kind: their columns, rules and ``pct_block`` parameters."""
+
+    kind: type[Rule]
+    cols: npt.NDArray[np.intp]
+    rules: tuple[Rule, ...]
+    params: Any
+    weights: npt.NDArray[np.float64]  # shaped (rules, 1), as ``pct_block`` takes them
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,11 @@ class Quota:
 
     def seats(self, n_units: int) -> int:
         """floor(max_share × n), on the decimal value of max_share (0.29 × 100 is 29)."""
-        return int(Decimal(repr(self.max_share)) * n_units)
+        return int(self._share * n_units)
+
+    @cached_property
+    def _share(self) -> Decimal:
+        return Decimal(repr(self.max_share))
 
 
 @dataclass(frozen=True)
@@ -135,15 +149,30 @@ class Scheme:
         return _frozen(np.array([ind.weight for ind in self.indicators], dtype=np.float64))
 
     @cached_property
-    def rule_groups(self) -> tuple[tuple[type[Rule], npt.NDArray[np.intp], tuple[Rule, ...]], ...]:
-        """(rule kind, its columns, its rules) for each kind in use."""
+    def rule_groups(self) -> tuple[RuleGroup, ...]:
+        """The indicators grouped by rule kind, each group with its columns, its rules
+        and the parameters its kind's ``pct_block`` takes."""
         groups: dict[type[Rule], list[int]] = {}
         for j, ind in enumerate(self.indicators):
             groups.setdefault(type(ind.rule), []).append(j)
-        return tuple(
-            (kind, _frozen(np.array(cols)), tuple(self.indicators[j].rule for j in cols))
-            for kind, cols in groups.items()
-        )
+        out = []
+        for kind, cols in groups.items():
+            rules = tuple(self.indicators[j].rule for j in cols)
+            weights = _frozen(np.array([[self.indicators[j].weight] for j in cols]))
+            out.append(
+                RuleGroup(kind, _frozen(np.array(cols)), rules, kind.block_params(rules), weights)
+            )
+        return tuple(out)
+
+    @cached_property
+    def kind_order(self) -> tuple[npt.NDArray[np.intp] | None, npt.NDArray[np.intp] | None]:
+        """The columns reordered so that each rule kind's are contiguous, and back; (None,
+        None) when they already are. Scoring works in that order, so that each kind reads
+        and writes a slice of rows rather than gathering and scattering its columns."""
+        order = np.concatenate([np.arange(0), *(group.cols for group in self.rule_groups)])
+        if (order == np.arange(len(order))).all():
+            return None, None
+        return _frozen(order), _frozen(np.argsort(order))
 
     @cached_property
     def summed_components(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -157,8 +186,8 @@ class Scheme:
         return _frozen(np.array(index, dtype=np.intp)), _frozen(np.array(starts, dtype=np.intp))
 
     @cached_property
-    def component_weights(self) -> tuple[float, ...]:
-        return tuple(c.weight for c in self.components)
+    def component_weights(self) -> npt.NDArray[np.float64]:
+        return _frozen(np.array([c.weight for c in self.components], dtype=np.float64))
 
     @cached_property
     def grade_mins(self) -> npt.NDArray[np.float64]:
@@ -166,6 +195,11 @@ class Scheme:
 
     def grade_index(self, name: str) -> int:
         return next(i for i, g in enumerate(self.grades) if g.name == name)
+
+    @cached_property
+    def quota_index(self) -> int | None:
+        """The index of the quota's grade; None without a quota."""
+        return None if self.quota is None else self.grade_index(self.quota.grade)
 
     @classmethod
     def from_dict(cls, data: Any) -> Scheme:

@@ -15,18 +15,24 @@ its field (``values.U1.A1``); past that point the code trusts its arrays.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from govperf.engine.aggregation import aggregate_periods, panel_scores, weighted_columns
 from govperf.engine.errors import ErrorList, describe
-from govperf.engine.grading import NO_GRADE, apply_quota, assign_grades, competition_rank
+from govperf.engine.grading import (
+    NO_GRADE,
+    RankKeys,
+    apply_quota,
+    assign_grades,
+    competition_rank,
+)
 from govperf.engine.rounding import round_half_up
 from govperf.engine.rules import Rubric
 from govperf.engine.scheme import Scheme
@@ -66,12 +72,10 @@ class Units:
 
     def subset(self, rows: Sequence[int]) -> Units:
         rows = list(rows)
-        if not rows:
-            return Units((), (), self.group_labels)
-        pick = itemgetter(*rows)  # a C-level gather: subsets are taken on every update
-        if len(rows) == 1:
-            return Units((pick(self.codes),), (pick(self.groups),), self.group_labels)
-        return Units(pick(self.codes), pick(self.groups), self.group_labels)
+        sub = Units(_pick(self.codes, rows), _pick(self.groups, rows), self.group_labels)
+        if self.__dict__.get("unique") and len(set(rows)) == len(rows):
+            sub.__dict__["unique"] = True  # distinct rows of unique codes: known, not counted
+        return sub
 
     @cached_property
     def unique(self) -> bool:
@@ -101,10 +105,19 @@ class UnitInputs:
     # True when ``actual`` is known to hold no NaN (False: it may), so that scoring
     # need not look again.
     complete: bool = False
+    # Which units have a veto; computed from ``veto`` unless given.
+    vetoed: BoolArray = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
-    @cached_property
-    def vetoed(self) -> BoolArray:
-        return np.array([v is not None for v in self.veto], dtype=bool)
+    def __post_init__(self) -> None:
+        if self.vetoed is None:
+            vetoed = np.array([v is not None for v in self.veto], dtype=bool)
+            object.__setattr__(self, "vetoed", vetoed)
+
+
+class _Checked(NamedTuple):
+    """An input of ``update`` that keeps what was stored, checked when first given."""
+
+    value: Any
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,8 @@ class EvaluationResult:
     grade_index: IntArray
     quota_dropped: BoolArray
     rank: IntArray
+    # The ranking's sorted keys, which let ``update`` re-rank without sorting again.
+    rank_keys: RankKeys | None = field(default=None, repr=False, compare=False)
 
     @property
     def grades(self) -> list[str | None]:
@@ -186,23 +201,25 @@ class EvaluationResult:
         saves copying a province's arrays when the old result is discarded anyway.
         """
         idx = np.asarray(rows, dtype=np.intp)
-        in_range = ((idx >= 0) & (idx < len(self.units))).all()
-        if not in_range or len(set(idx.tolist())) != len(idx):
+        picked = idx.tolist()
+        distinct = len(set(picked)) == len(picked)
+        if not distinct or (picked and not 0 <= min(picked) <= max(picked) < len(self.units)):
             raise IndexError("rows must be distinct indices of evaluated units")
         old = self.inputs
-        sub_units = self.units.subset(idx.tolist())
+        # What is not given keeps the stored inputs, checked when they were first given.
         sub_panels = {code: arr[idx] for code, arr in old.panels.items()}
         sub_panels.update(panels or {})
-        sub_levels = {code: tuple(v[i] for i in idx) for code, v in old.levels.items()}
+        sub_levels = {code: _pick(v, picked) for code, v in old.levels.items()}
         sub_levels.update({code: tuple(v) for code, v in (levels or {}).items()})
         sub_inputs = _prepare_checked(
             self.scheme,
-            sub_units,
+            self.units.subset(picked),
             old.actual[idx] if values is None else values,
-            sub_panels,
-            old.bonus[idx] if bonus is None else bonus,
-            [old.veto[i] for i in idx] if veto is None else veto,
-            sub_levels,
+            sub_panels if panels else _Checked(sub_panels),
+            _Checked(old.bonus[idx]) if bonus is None else bonus,
+            _Checked(_pick(old.veto, picked)) if veto is None else veto,
+            sub_levels if levels else _Checked(sub_levels),
+            vetoed=old.vetoed[idx] if veto is None else None,
         )
         sub = _score_rows(self.scheme, sub_inputs)
 
@@ -232,6 +249,7 @@ class EvaluationResult:
                 },
             },
             complete=old.complete and sub_inputs.complete,
+            vetoed=old.vetoed if veto is None else splice(old.vetoed, sub_inputs.vetoed),
         )
         scores = _RowScores(
             **{
@@ -239,7 +257,12 @@ class EvaluationResult:
                 for name in _RowScores.__dataclass_fields__
             }
         )
-        return _finish(self.scheme, self.units, inputs, scores)
+        # Only the changed units' grades before the quota can change: the others' are
+        # their final grades with the quota's drop undone.
+        grades = self.grade_index - self.quota_dropped
+        grades[idx] = assign_grades(sub.composite, self.scheme.grade_mins, sub.vetoed)
+        keys = self.rank_keys and self.rank_keys.update(idx, sub.composite, sub.vetoed)
+        return _finish(self.scheme, self.units, inputs, scores, grades, keys)
 
 
 def evaluate(
@@ -325,9 +348,10 @@ def _prepare_checked(
     bonus: Any,
     veto: Sequence[str | None] | None,
     levels: Mapping[str, Sequence[str | None]] | None,
+    vetoed: BoolArray | None = None,
 ) -> UnitInputs:
     errors = ErrorList()
-    inputs = _check_inputs(scheme, units, values, panels, bonus, veto, levels, errors)
+    inputs = _check_inputs(scheme, units, values, panels, bonus, veto, levels, errors, vetoed)
     errors.raise_if_any()
     assert inputs is not None
     return inputs
@@ -345,15 +369,21 @@ def _check_inputs(
     veto: Sequence[str | None] | None,
     levels: Mapping[str, Sequence[str | None]] | None,
     errors: ErrorList,
+    vetoed: BoolArray | None = None,
 ) -> UnitInputs | None:
+    """Every input checked and normalised; one given as ``_Checked`` is taken as it is."""
     n, k = len(units), len(scheme.indicators)
     if not units.unique:
         errors.add("units", "单位代码重复", "unit codes must be unique")
     actual = _check_values(scheme, units, values, errors)
-    panel_arrays = _check_panels(scheme, units, panels or {}, errors)
-    bonus_arr = _check_bonus(units, bonus, errors)
-    veto_t = _check_veto(units, veto, errors)
-    levels_t = _check_levels(scheme, units, levels or {}, errors)
+
+    def checked(value: Any, check: Callable[[], Any]) -> Any:
+        return value.value if isinstance(value, _Checked) else check()
+
+    panel_arrays = checked(panels, lambda: _check_panels(scheme, units, panels or {}, errors))
+    bonus_arr = checked(bonus, lambda: _check_bonus(units, bonus, errors))
+    veto_t = checked(veto, lambda: _check_veto(units, veto, errors))
+    levels_t = checked(levels, lambda: _check_levels(scheme, units, levels or {}, errors))
     if actual is None or actual.shape != (n, k):
         return None
     # One pass answers the usual case (every value there and finite); only otherwise
@@ -362,7 +392,7 @@ def _check_inputs(
     if not complete:
         _check_finite(scheme, units, actual, errors)
     present = None if complete else ~np.isnan(actual)
-    for kind, cols, rules in scheme.rule_groups:
+    for kind, cols, rules, _, _ in scheme.rule_groups:
         if kind.checks_values:
 
             def field_of(i: int, j: int, cols: npt.NDArray[np.intp] = cols) -> str:
@@ -371,7 +401,7 @@ def _check_inputs(
             kind.check_block(
                 rules,
                 actual[:, cols],
-                np.ones((n, len(cols)), dtype=bool) if present is None else present[:, cols],
+                None if present is None else present[:, cols],
                 [levels_t.get(scheme.indicators[j].code) for j in cols],
                 field_of,
                 errors,
@@ -384,7 +414,7 @@ def _check_inputs(
                 f"单位 {unit} 缺少指标 {code} 的值",
                 f"unit {unit} has no value for indicator {code}",
             )
-    return UnitInputs(actual, panel_arrays, bonus_arr, veto_t, levels_t, complete)
+    return UnitInputs(actual, panel_arrays, bonus_arr, veto_t, levels_t, complete, vetoed)
 
 
 def _check_values(scheme: Scheme, units: Units, values: Any, errors: ErrorList):
@@ -557,9 +587,17 @@ def _score_rows(scheme: Scheme, inputs: UnitInputs) -> _RowScores:
     actual = inputs.actual
     n = actual.shape[0]
     weights = scheme.indicator_weights
-    pct = np.empty_like(actual)
-    for kind, cols, rules in scheme.rule_groups:
-        pct[:, cols] = kind.pct_block(rules, actual[:, cols], weights[cols])
+    order, back = scheme.kind_order
+    # Rules × units, each kind's rows contiguous: one transposing copy in and one out
+    # cost less than a kernel call per kind over strided columns.
+    by_kind = np.ascontiguousarray(actual.T) if order is None else actual.T[order]
+    pct_t = np.empty_like(by_kind)
+    start = 0
+    for kind, cols, _, params, kind_weights in scheme.rule_groups:
+        rows = slice(start, start + len(cols))
+        kind.pct_block(params, by_kind[rows], kind_weights, pct_t[rows])
+        start = rows.stop
+    pct = np.ascontiguousarray((pct_t if back is None else pct_t[back]).T)
     if not inputs.complete:
         missing = np.isnan(actual)
         if missing.any():
@@ -567,19 +605,23 @@ def _score_rows(scheme: Scheme, inputs: UnitInputs) -> _RowScores:
             pct[missing] = 0.0
     points = pct * weights
 
-    components = np.empty((n, len(scheme.components)))
-    component_sums = np.full_like(components, np.nan)
     summed, starts = scheme.summed_components
-    if len(summed):
-        # reduceat adds each component's contiguous columns; like every step here it
-        # gives a row the same value whatever the other rows (tested).
-        sums = np.add.reduceat(points, starts, axis=1)
-        component_sums[:, summed] = sums
-        components[:, summed] = np.minimum(sums, COMPONENT_CAP)
-    for c, comp in enumerate(scheme.components):
-        if comp.panel is not None:
-            score = panel_scores(inputs.panels[comp.code], comp.panel.trim)
-            components[:, c] = np.where(np.isnan(score), 0.0, score)
+    # reduceat adds each component's contiguous columns; like every step here it gives a
+    # row the same value whatever the other rows (tested).
+    if not scheme.panels:
+        component_sums = np.add.reduceat(points, starts, axis=1)
+        components = np.minimum(component_sums, COMPONENT_CAP)
+    else:
+        components = np.empty((n, len(scheme.components)))
+        component_sums = np.full_like(components, np.nan)
+        if len(summed):
+            sums = np.add.reduceat(points, starts, axis=1)
+            component_sums[:, summed] = sums
+            components[:, summed] = np.minimum(sums, COMPONENT_CAP)
+        for c, comp in enumerate(scheme.components):
+            if comp.panel is not None:
+                score = panel_scores(inputs.panels[comp.code], comp.panel.trim)
+                components[:, c] = np.where(np.isnan(score), 0.0, score)
 
     bonus = inputs.bonus
     bonus_applied = bonus if scheme.bonus_cap is None else np.minimum(bonus, scheme.bonus_cap)
@@ -597,30 +639,45 @@ def _score_rows(scheme: Scheme, inputs: UnitInputs) -> _RowScores:
 
 
 def _finish(
-    scheme: Scheme, units: Units, inputs: UnitInputs, scores: _RowScores
+    scheme: Scheme,
+    units: Units,
+    inputs: UnitInputs,
+    scores: _RowScores,
+    grades: IntArray | None = None,
+    rank_keys: RankKeys | None = None,
 ) -> EvaluationResult:
-    """The cross-unit stage: grades, quota and ranks on the rounded composite."""
-    grade_idx = assign_grades(scores.composite, scheme.grade_mins, scores.vetoed)
-    dropped = np.zeros(len(units), dtype=bool)
-    if scheme.quota is not None:
-        grade_idx, dropped = apply_quota(
-            scores.composite,
-            grade_idx,
-            scheme.grade_index(scheme.quota.grade),
-            scheme.quota.seats(len(units)),
+    """The cross-unit stage: grades, quota and ranks on the rounded composite.
+
+    ``grades`` (before the quota) and ``rank_keys``, when an update already has them,
+    spare computing them again for every unit.
+    """
+    if grades is None:
+        grades = assign_grades(scores.composite, scheme.grade_mins, scores.vetoed)
+    if scheme.quota is not None and scheme.quota_index is not None:
+        grades, dropped = apply_quota(
+            scores.composite, grades, scheme.quota_index, scheme.quota.seats(len(units))
         )
+    else:
+        dropped = np.zeros(len(units), dtype=bool)
     if scheme.ranking == "none":
         rank = np.zeros(len(units), dtype=np.int64)
     else:
         groups = units.group_ids if scheme.ranking == "group" else None
-        rank = competition_rank(scores.composite, groups, scores.vetoed, decimals=scheme.precision)
+        if rank_keys is None:
+            rank_keys = RankKeys.build(scores.composite, groups, scores.vetoed, scheme.precision)
+        rank = (
+            rank_keys.ranks()
+            if rank_keys is not None
+            else competition_rank(scores.composite, groups, scores.vetoed)
+        )
     return EvaluationResult(
         scheme=scheme,
         units=units,
         inputs=inputs,
-        grade_index=grade_idx,
+        grade_index=grades,
         quota_dropped=dropped,
         rank=rank,
+        rank_keys=rank_keys,
         **{name: getattr(scores, name) for name in _RowScores.__dataclass_fields__},
     )
 
@@ -636,6 +693,13 @@ def _splice_padded(
     out[idx] = np.nan
     out[idx, : part.shape[1]] = part
     return out
+
+
+def _pick(items: tuple, rows: list[int]) -> tuple:
+    """``items`` at ``rows``, by a C-level gather: subsets are taken on every update."""
+    if len(rows) > 1:
+        return itemgetter(*rows)(items)
+    return tuple(items[i] for i in rows)
 
 
 def _splice_tuple(full: tuple, part: tuple, idx: npt.NDArray[np.intp]) -> tuple:
