@@ -27,7 +27,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -41,7 +41,7 @@ from bench._util import (
     scratch_database,
     traced_peak_mb,
 )
-from govperf.engine.lights import FOUR_LIGHTS, Lights, progress_lights
+from govperf.engine.lights import FOUR_LIGHTS, LightPlan, Lights
 from govperf.engine.rounding import round_half_up
 from govperf.engine.scheme import Scheme, parse_scheme
 from govperf.engine.scoring import EvaluationResult, Units, evaluate
@@ -73,6 +73,12 @@ class Province:
     veto: list[str | None]
     plan: np.ndarray  # per indicator, for the lights
     lower: np.ndarray
+    # Made once, as monitoring holds its plan for a month's lights. A full year of
+    # data: the elapsed share is 1.
+    light_plan: LightPlan = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.light_plan = LightPlan.of(self.plan, 1.0, lower_better=self.lower)
 
 
 def weights_summing_to_100(count: int) -> list[int]:
@@ -135,8 +141,7 @@ def build_province(n_units: int, months: int, seed: int) -> Province:
 
 def run_engine(p: Province) -> tuple[EvaluationResult, Lights]:
     result = evaluate(p.scheme, p.units, p.values, bonus=p.bonus, veto=p.veto)
-    # A full year of data: the elapsed share is 1.
-    return result, progress_lights(result.inputs.actual, p.plan, 1.0, lower_better=p.lower)
+    return result, p.light_plan.lights(result.inputs.actual)
 
 
 def run_incremental(
@@ -144,7 +149,7 @@ def run_incremental(
 ) -> tuple[EvaluationResult, Lights]:
     """Re-score ``rows`` in place (the old result is discarded) and redo their lights."""
     result = before[0].update(rows, values=new_rows, inplace=True)
-    part = progress_lights(result.inputs.actual[rows], p.plan, 1.0, lower_better=p.lower)
+    part = p.light_plan.lights(result.inputs.actual[rows])
     lights = before[1]
     for name in ("ratio", "light", "far_ahead"):
         getattr(lights, name)[rows] = getattr(part, name)
@@ -348,7 +353,7 @@ def identical(a: tuple[EvaluationResult, Lights], b: tuple[EvaluationResult, Lig
 def with_rows(p: Province, rows: np.ndarray, new_rows: np.ndarray) -> Province:
     values = p.values.copy()
     values[rows] = new_rows
-    return Province(**{**p.__dict__, "values": values})
+    return replace(p, values=values)
 
 
 def database_round_trip(dsn: str, p: Province, result: EvaluationResult) -> dict[str, Any]:

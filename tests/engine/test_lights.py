@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from govperf.engine.errors import EngineInputError
-from govperf.engine.lights import THREE_LIGHTS, LightScale, progress_lights
+from govperf.engine.lights import SMALL, THREE_LIGHTS, LightPlan, LightScale, progress_lights
 
 
 def test_default_thresholds_at_their_edges() -> None:
@@ -67,3 +67,36 @@ def test_degenerate_input_is_refused(args, field: str) -> None:
 def test_a_scale_needs_increasing_bounds() -> None:
     with pytest.raises(ValueError):
         LightScale((80.0, 60.0), ("red", "yellow", "green"))
+
+
+def test_a_zero_alone_is_red_on_a_lenient_scale() -> None:
+    lenient = LightScale((-1.0,), ("red", "green"))
+    assert progress_lights(0.0, 100, 0.5, scale=lenient).names().tolist() == "red"
+
+
+def test_a_province_is_lit_as_its_units_are_one_by_one() -> None:
+    """Large blocks count bounds by comparisons, a few rows by binary search: the same."""
+    rng = np.random.default_rng(7)
+    actual = rng.uniform(0, 160, (600, 12))
+    actual[rng.random(actual.shape) < 0.05] = 0.0
+    lower = np.arange(12) % 3 == 0
+    plan = LightPlan.of(np.full(12, 100.0), 0.75, lower_better=lower, scale=THREE_LIGHTS)
+    whole = plan.lights(actual)
+    assert actual.size > SMALL
+    for i in range(0, 600, 50):
+        part = plan.lights(actual[i : i + 50])
+        assert np.array_equal(part.ratio, whole.ratio[i : i + 50])
+        assert np.array_equal(part.light, whole.light[i : i + 50])
+        assert np.array_equal(part.far_ahead, whole.far_ahead[i : i + 50])
+    one_off = progress_lights(actual, 100.0, 0.75, lower_better=lower, scale=THREE_LIGHTS)
+    assert np.array_equal(one_off.light, whole.light)
+
+
+def test_a_plan_refuses_its_targets_once_and_the_actuals_at_each_call() -> None:
+    with pytest.raises(EngineInputError) as caught:
+        LightPlan.of([100.0, -1.0], 0.5)
+    assert caught.value.errors[0]["field"] == "annual_target[1]"
+    plan = LightPlan.of([100.0, 50.0], 0.5)
+    with pytest.raises(EngineInputError) as caught:
+        plan.lights([[1.0, np.inf]])
+    assert caught.value.errors[0]["field"] == "actual[0, 1]"

@@ -38,6 +38,12 @@ def aggregate_periods(values: FloatArray, methods: Sequence[str]) -> FloatArray:
     >>> aggregate_periods(x, ["sum", "last"])
     array([[3., 5.]])
     """
+    return aggregate_checked(values, methods)[0]
+
+
+def aggregate_checked(values: FloatArray, methods: Sequence[str]) -> tuple[FloatArray, bool]:
+    """``aggregate_periods``, and whether every result is finite (False: some may not
+    be), learnt on the way at no extra cost: the caller need not look again."""
     n, k, t = values.shape
     groups = _method_columns(tuple(methods))
     if any(method in ("sum", "mean") for method, _ in groups):
@@ -57,7 +63,9 @@ def aggregate_periods(values: FloatArray, methods: Sequence[str]) -> FloatArray:
         elif method == "min":
             out[:, cols] = values[:, cols].min(axis=-1)
     # The plain forms propagate NaN: only cells with a missing period are redone. Most
-    # inputs have none, and any() is several times cheaper than nonzero() to learn that.
+    # inputs have none, and all() is several times cheaper than nonzero() to learn that.
+    if np.isfinite(out).all():
+        return out, True
     gaps = np.isnan(out)
     if gaps.any():
         gap_i, gap_j = np.nonzero(gaps)
@@ -66,7 +74,7 @@ def aggregate_periods(values: FloatArray, methods: Sequence[str]) -> FloatArray:
             if mine.any():
                 i, j = gap_i[mine], gap_j[mine]
                 out[i, j] = _skip_missing(values[i, j], method)
-    return out
+    return out, False
 
 
 @lru_cache(maxsize=64)
@@ -123,18 +131,20 @@ def panel_scores(scores: FloatArray, trim: int) -> FloatArray:
 
 
 def weighted_columns(
-    columns: FloatArray, weights: Sequence[float], divisor: float = 1.0
+    columns: FloatArray, weights: npt.ArrayLike, divisor: float = 1.0
 ) -> FloatArray:
     """Σ_j columns[:, j] × weights[j] ÷ divisor, added one column at a time."""
     # Each term as columns[:, j] × w ÷ divisor would give it, all terms in two passes.
-    terms = columns * np.asarray(weights, dtype=np.float64)
+    terms = columns * weights
     terms /= divisor
     return sum_columns(terms)
 
 
 def sum_columns(columns: FloatArray) -> FloatArray:
-    """Row sums added one column at a time (see the module note)."""
-    total = np.zeros(columns.shape[0])
-    for j in range(columns.shape[1]):
+    """Row sums added one column at a time, left to right (see the module note)."""
+    if columns.shape[1] < 2:
+        return columns.sum(axis=1) + 0.0
+    total = columns[:, 0] + columns[:, 1]
+    for j in range(2, columns.shape[1]):
         total += columns[:, j]
     return total

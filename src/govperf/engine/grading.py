@@ -55,7 +55,9 @@ def apply_quota(
         return grade_idx.astype(np.int64), np.zeros(len(grade_idx), dtype=bool)
     # The first unit past the seats sets the cut: everyone at or below it drops, which
     # also drops anyone tied with it inside the seats. A partition finds it in O(n).
-    cut = -np.partition(-candidates, seats)[seats]
+    past = len(candidates) - seats - 1  # the (seats + 1)-th highest, counted from below
+    candidates.partition(past)  # a fresh array: partitioned in place
+    cut = candidates[past]
     dropped = members & (composite <= cut)
     return (grade_idx + dropped).astype(np.int64, copy=False), dropped
 
@@ -199,16 +201,16 @@ class RankKeys:
         return cls(np.sort(unit_keys), unit_keys, scale, top, tick_bits, index_bits)
 
     def ranks(self) -> IntArray:
-        """Competition ranks of every unit, read off the sorted keys."""
+        """Competition ranks of every unit, read off the sorted keys: a unit's rank is
+        where its run of equal scores starts, less where its group starts, plus one."""
         n = len(self.sorted_keys)
-        value = self.sorted_keys >> self.index_bits  # group, vetoed, ticks below the top
+        value = self.sorted_keys >> self.index_bits  # all but the index: equal when tied
         group = value >> (self.tick_bits + 1)
         new_group = np.empty(n, bool)
         new_run = np.empty(n, bool)
         new_group[:1] = new_run[:1] = True
         np.not_equal(group[1:], group[:-1], out=new_group[1:])
         np.not_equal(value[1:], value[:-1], out=new_run[1:])
-        # Each unit's rank: where its run of equal keys starts, less where its group does.
         pos = np.arange(n)
         group_start = pos * new_group
         run_start = pos * new_run
@@ -237,17 +239,21 @@ class RankKeys:
         # Drop the old keys (each is unique: it holds its unit's index), merge the new in;
         # np.insert spelled out, as its own checks cost more than the work at this size.
         keep = np.ones(len(unit_keys), bool)
-        keep[np.searchsorted(self.sorted_keys, old)] = False
+        keep[self.sorted_keys.searchsorted(old)] = False
         rest = self.sorted_keys[keep]
         new.sort()
-        at = np.searchsorted(rest, new)
+        at = rest.searchsorted(new)
         at += np.arange(len(new))
         keep[:] = True
         keep[at] = False
         merged = np.empty_like(self.sorted_keys)
         merged[at] = new
         merged[keep] = rest
-        return RankKeys(merged, unit_keys, self.scale, self.top, self.tick_bits, self.index_bits)
+        return RankKeys(merged, unit_keys, *self._packing)
+
+    @property
+    def _packing(self) -> tuple[float, int, int, int]:
+        return self.scale, self.top, self.tick_bits, self.index_bits
 
 
 def _pack(

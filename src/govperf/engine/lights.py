@@ -24,6 +24,7 @@ rounded value, so a ratio shown as 60.00 is never red.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -34,6 +35,7 @@ from govperf.engine.rounding import round_half_up
 
 FloatArray = npt.NDArray[np.float64]
 RATIO_DECIMALS = 2
+SMALL = 4096  # below this many values, the fewest NumPy calls win; above, the fewest passes
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,82 @@ class Lights:
         return np.asarray(self.scale.names)[self.light]
 
 
+@dataclass(frozen=True, eq=False)
+class LightPlan:
+    """What the actuals are compared with, checked once: the expected value by now
+    (annual target × elapsed share) and which indicators are lower-is-better.
+
+    Monitoring holds one per cycle and month and lights a whole province with it,
+    then only the units whose data changed.
+    """
+
+    expected: FloatArray
+    lower: npt.NDArray[np.bool_]
+    scale: LightScale = FOUR_LIGHTS
+
+    @classmethod
+    def of(
+        cls,
+        annual_target: npt.ArrayLike,
+        elapsed_share: npt.ArrayLike,
+        *,
+        lower_better: npt.ArrayLike = False,
+        scale: LightScale = FOUR_LIGHTS,
+    ) -> LightPlan:
+        """Raises ``EngineInputError`` for a target ≤ 0 or an elapsed share outside (0, 1]."""
+        target = np.asarray(annual_target, dtype=np.float64)
+        share = np.asarray(elapsed_share, dtype=np.float64)
+        _check_progress(None, target, share)
+        return cls(target * share, np.asarray(lower_better, dtype=bool), scale)
+
+    def lights(self, actual: npt.ArrayLike) -> Lights:
+        """Lights for every actual, broadcast against the plan.
+
+        Raises ``EngineInputError`` for an actual that is not finite: a missing value
+        has no light.
+        """
+        a = np.asarray(actual, dtype=np.float64)
+        if not np.isfinite(a).all():
+            _check_progress(a, None, None)
+        lower, scale = self.lower, self.scale
+        shape = np.broadcast(a, self.expected, lower).shape
+        # In place: fresh arrays of a province's size cost more in page faults than the
+        # arithmetic done on them. Finite actuals over positive expectations: no NaN.
+        ratio = np.multiply(a, 100.0, out=np.empty(shape))
+        ratio /= self.expected
+        if lower.ndim == 1 and ratio.ndim == 2 and lower.shape[0] == ratio.shape[1]:
+            # One flag per indicator (the usual call): mirror those columns only. (A
+            # masked ufunc, where=, is several times slower than gathering them.)
+            cols = self._lower_columns
+            if len(cols):
+                ratio[:, cols] = np.maximum(200.0 - ratio[:, cols], 0.0)
+        elif lower.any():
+            # (2 − a ÷ e) × 100 = 200 − a × 100 ÷ e: the same ratio, mirrored, floored at 0.
+            np.copyto(ratio, np.maximum(200.0 - ratio, 0.0), where=lower)
+        round_half_up(ratio, RATIO_DECIMALS, out=ratio)
+        # The number of bounds each ratio reaches. Over a province, a handful of
+        # comparisons counted in int8 beat a binary search several times; over a few
+        # units' rows, one call beats eight.
+        if ratio.size <= SMALL:
+            light = np.asarray(np.searchsorted(scale.bounds, ratio, side="right"))
+        else:
+            counted = np.zeros(shape, dtype=np.int8)
+            for bound in scale.bounds:
+                np.add(counted, ratio >= bound, out=counted, casting="unsafe")
+            light = counted.astype(np.int64)
+        if scale.bounds[0] <= 0:
+            # A quantitative zero is red. Its ratio is 0, red already on any scale whose
+            # first bound is above 0; only a more lenient scale needs telling.
+            zero = a == 0
+            if zero.any():
+                np.copyto(light, 0, where=zero & ~lower)
+        return Lights(ratio, light, ratio >= scale.far_ahead, scale)
+
+    @cached_property
+    def _lower_columns(self) -> npt.NDArray[np.intp]:
+        return np.flatnonzero(self.lower)
+
+
 def progress_lights(
     actual: npt.ArrayLike,
     annual_target: npt.ArrayLike,
@@ -91,56 +169,26 @@ def progress_lights(
     >>> lights.ratio.tolist(), lights.names().tolist(), lights.far_ahead.tolist()
     ([60.0, 90.0, 0.0, 60.0], ['yellow', 'blue', 'red', 'yellow'], [False, False, False, False])
     """
-    a = np.asarray(actual, dtype=np.float64)
-    target = np.asarray(annual_target, dtype=np.float64)
-    share = np.asarray(elapsed_share, dtype=np.float64)
-    lower_arg = np.asarray(lower_better, dtype=bool)
-    _check_progress(a, target, share)
-    shape = np.broadcast(a, target, share, lower_arg).shape
-    # In place: fresh arrays of a province's size cost more in page faults than the
-    # arithmetic done on them. Checked above: finite actuals over positive expectations.
-    ratio = np.multiply(a, 100.0, out=np.empty(shape))
-    ratio /= target * share
-    by_column = lower_arg.ndim == 1 and ratio.ndim == 2 and lower_arg.shape[0] == ratio.shape[1]
-    if by_column:
-        # One flag per indicator (the usual call): mirror those columns only. (A masked
-        # ufunc, where=, is several times slower than gathering and scattering them.)
-        cols = np.flatnonzero(lower_arg)
-        if len(cols):
-            ratio[:, cols] = np.maximum(200.0 - ratio[:, cols], 0.0)
-    elif lower_arg.any():
-        # (2 − a ÷ e) × 100 = 200 − a × 100 ÷ e: the same ratio, mirrored, floored at 0.
-        np.copyto(ratio, np.maximum(200.0 - ratio, 0.0), where=lower_arg)
-    round_half_up(ratio, RATIO_DECIMALS, out=ratio)
-    # A handful of comparisons beat a binary search for 3 or 4 lights; counted in int8,
-    # a quarter of the memory traffic.
-    counted = np.zeros(ratio.shape, dtype=np.int8)
-    for bound in scale.bounds:
-        np.add(counted, ratio >= bound, out=counted, casting="unsafe")
-    light = counted.astype(np.int64)
-    zero = a == 0
-    if zero.any():
-        np.copyto(light, 0, where=zero & ~lower_arg)
-    return Lights(ratio, light, ratio >= scale.far_ahead, scale)
+    plan = LightPlan.of(annual_target, elapsed_share, lower_better=lower_better, scale=scale)
+    return plan.lights(actual)
 
 
-def _check_progress(actual: FloatArray, target: FloatArray, share: FloatArray) -> None:
-    fine = (
-        np.isfinite(actual).all()
-        and (np.isfinite(target) & (target > 0)).all()
-        and ((share > 0) & (share <= 1)).all()
-    )
-    if fine:
-        return
+def _check_progress(
+    actual: FloatArray | None, target: FloatArray | None, share: FloatArray | None
+) -> None:
+    """Raise, naming every bad element, if any given array holds one."""
     errors = ErrorList()
     checks = (
-        ("actual", ~np.isfinite(actual), "实际值须为有限数值", "the actual value must be finite"),
-        ("annual_target", ~(np.isfinite(target) & (target > 0)), "年度目标须大于0",
+        ("actual", actual, lambda x: ~np.isfinite(x), "实际值须为有限数值",
+         "the actual value must be finite"),
+        ("annual_target", target, lambda x: ~(np.isfinite(x) & (x > 0)), "年度目标须大于0",
          "the annual target must be > 0"),
-        ("elapsed_share", ~((share > 0) & (share <= 1)), "时间进度须在 (0, 1] 内",
+        ("elapsed_share", share, lambda x: ~((x > 0) & (x <= 1)), "时间进度须在 (0, 1] 内",
          "the elapsed share must lie in (0, 1]"),
     )  # fmt: skip
-    for name, bad, zh, en in checks:
-        for idx in np.argwhere(np.atleast_1d(bad)):
+    for name, values, bad_of, zh, en in checks:
+        if values is None:
+            continue
+        for idx in np.argwhere(np.atleast_1d(bad_of(values))):
             errors.add(f"{name}[{', '.join(map(str, idx.tolist()))}]", zh, en)
     errors.raise_if_any()

@@ -309,7 +309,7 @@ class Interpolate(Rule):
         out *= cp_rise
         out /= c_span
         out += 1.0
-        np.copyto(out, cp, where=~(actual < c))
+        np.copyto(out, cp, where=actual >= c)  # NaN: any pct, the caller scores it
         rising = actual - f
         rising *= fp_rise
         rising /= f_span

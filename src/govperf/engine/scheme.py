@@ -58,6 +58,7 @@ class RuleGroup(NamedTuple):
     rules: tuple[Rule, ...]
     params: Any
     weights: npt.NDArray[np.float64]  # shaped (rules, 1), as ``pct_block`` takes them
+    codes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,14 @@ class Scheme:
         for kind, cols in groups.items():
             rules = tuple(self.indicators[j].rule for j in cols)
             weights = _frozen(np.array([[self.indicators[j].weight] for j in cols]))
-            out.append(
-                RuleGroup(kind, _frozen(np.array(cols)), rules, kind.block_params(rules), weights)
-            )
+            codes = tuple(self.indicators[j].code for j in cols)
+            params = kind.block_params(rules)
+            out.append(RuleGroup(kind, _frozen(np.array(cols)), rules, params, weights, codes))
         return tuple(out)
+
+    @cached_property
+    def time_aggregates(self) -> tuple[str, ...]:
+        return tuple(ind.time_aggregate for ind in self.indicators)
 
     @cached_property
     def kind_order(self) -> tuple[npt.NDArray[np.intp] | None, npt.NDArray[np.intp] | None]:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from govperf.engine.aggregation import aggregate_periods, panel_scores, weighted_columns
+from govperf.engine.aggregation import aggregate_checked, panel_scores, weighted_columns
 from govperf.engine.errors import ErrorList, describe
 from govperf.engine.grading import (
     NO_GRADE,
@@ -132,6 +132,15 @@ class _RowScores:
     composite_raw: FloatArray
     composite: FloatArray
     vetoed: BoolArray
+
+
+_ROW_FIELDS = tuple(_RowScores.__dataclass_fields__)
+
+
+def _row_arrays(scores: _RowScores) -> tuple[Any, ...]:
+    """The row stage's arrays in field order, as ``EvaluationResult`` takes them after
+    ``inputs`` (``dataclasses.astuple`` would copy them)."""
+    return tuple(getattr(scores, name) for name in _ROW_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -252,10 +261,7 @@ class EvaluationResult:
             vetoed=old.vetoed if veto is None else splice(old.vetoed, sub_inputs.vetoed),
         )
         scores = _RowScores(
-            **{
-                name: splice(getattr(self, name), getattr(sub, name))
-                for name in _RowScores.__dataclass_fields__
-            }
+            *(splice(getattr(self, name), getattr(sub, name)) for name in _ROW_FIELDS)
         )
         # Only the changed units' grades before the quota can change: the others' are
         # their final grades with the quota's drop undone.
@@ -375,7 +381,7 @@ def _check_inputs(
     n, k = len(units), len(scheme.indicators)
     if not units.unique:
         errors.add("units", "单位代码重复", "unit codes must be unique")
-    actual = _check_values(scheme, units, values, errors)
+    actual, finite = _check_values(scheme, units, values, errors)
 
     def checked(value: Any, check: Callable[[], Any]) -> Any:
         return value.value if isinstance(value, _Checked) else check()
@@ -388,21 +394,21 @@ def _check_inputs(
         return None
     # One pass answers the usual case (every value there and finite); only otherwise
     # are infinite and missing values looked for one by one.
-    complete = bool(np.isfinite(actual).all())
+    complete = finite or bool(np.isfinite(actual).all())
     if not complete:
         _check_finite(scheme, units, actual, errors)
     present = None if complete else ~np.isnan(actual)
-    for kind, cols, rules, _, _ in scheme.rule_groups:
-        if kind.checks_values:
+    for group in scheme.rule_groups:
+        if group.kind.checks_values:
 
-            def field_of(i: int, j: int, cols: npt.NDArray[np.intp] = cols) -> str:
-                return f"values.{units.codes[i]}.{scheme.indicators[cols[j]].code}"
+            def field_of(i: int, j: int, codes: tuple[str, ...] = group.codes) -> str:
+                return f"values.{units.codes[i]}.{codes[j]}"
 
-            kind.check_block(
-                rules,
-                actual[:, cols],
-                None if present is None else present[:, cols],
-                [levels_t.get(scheme.indicators[j].code) for j in cols],
+            group.kind.check_block(
+                group.rules,
+                actual[:, group.cols],
+                None if present is None else present[:, group.cols],
+                [levels_t.get(code) for code in group.codes],
                 field_of,
                 errors,
             )
@@ -417,23 +423,27 @@ def _check_inputs(
     return UnitInputs(actual, panel_arrays, bonus_arr, veto_t, levels_t, complete, vetoed)
 
 
-def _check_values(scheme: Scheme, units: Units, values: Any, errors: ErrorList):
+def _check_values(
+    scheme: Scheme, units: Units, values: Any, errors: ErrorList
+) -> tuple[FloatArray | None, bool]:
+    """The values as a units × indicators array (None if malformed), and whether they
+    are known to be all finite (False: not known)."""
     n, k = len(units), len(scheme.indicators)
     try:
         arr = np.ascontiguousarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         errors.add("values", f"值矩阵须为数值数组（{exc}）", f"values must be numeric ({exc})")
-        return None
+        return None, False
     if arr.ndim not in (2, 3) or arr.shape[:2] != (n, k):
         errors.add(
             "values",
             f"值矩阵须为 {n} × {k}（或再加期间维）（实际 {arr.shape}）",
             f"values must be {n} × {k} (optionally × periods) (got {arr.shape})",
         )
-        return None
+        return None, False
     if arr.ndim == 3:
-        arr = aggregate_periods(arr, [ind.time_aggregate for ind in scheme.indicators])
-    return arr
+        return aggregate_checked(arr, scheme.time_aggregates)
+    return arr, False
 
 
 def _check_finite(scheme: Scheme, units: Units, actual: FloatArray, errors: ErrorList) -> None:
@@ -593,9 +603,9 @@ def _score_rows(scheme: Scheme, inputs: UnitInputs) -> _RowScores:
     by_kind = np.ascontiguousarray(actual.T) if order is None else actual.T[order]
     pct_t = np.empty_like(by_kind)
     start = 0
-    for kind, cols, _, params, kind_weights in scheme.rule_groups:
-        rows = slice(start, start + len(cols))
-        kind.pct_block(params, by_kind[rows], kind_weights, pct_t[rows])
+    for group in scheme.rule_groups:
+        rows = slice(start, start + len(group.cols))
+        group.kind.pct_block(group.params, by_kind[rows], group.weights, pct_t[rows])
         start = rows.stop
     pct = np.ascontiguousarray((pct_t if back is None else pct_t[back]).T)
     if not inputs.complete:
@@ -631,7 +641,7 @@ def _score_rows(scheme: Scheme, inputs: UnitInputs) -> _RowScores:
         points=points,
         component_sums=component_sums,
         components=components,
-        bonus_applied=np.asarray(bonus_applied, dtype=np.float64),
+        bonus_applied=bonus_applied,
         composite_raw=composite_raw,
         composite=round_half_up(composite_raw, scheme.precision),
         vetoed=inputs.vetoed,
@@ -671,14 +681,7 @@ def _finish(
             else competition_rank(scores.composite, groups, scores.vetoed)
         )
     return EvaluationResult(
-        scheme=scheme,
-        units=units,
-        inputs=inputs,
-        grade_index=grades,
-        quota_dropped=dropped,
-        rank=rank,
-        rank_keys=rank_keys,
-        **{name: getattr(scores, name) for name in _RowScores.__dataclass_fields__},
+        scheme, units, inputs, *_row_arrays(scores), grades, dropped, rank, rank_keys
     )
 
 
