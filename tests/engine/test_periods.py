@@ -122,6 +122,22 @@ def test_last_year_is_the_same_period_one_year_earlier(code: str, expected: str)
     assert P(code).last_year() == P(expected)
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("202503", "202603"),
+        ("2025Q4", "2026Q4"),
+        ("2025", "2026"),
+        ("2020W53", "2021W52"),  # 2021 has 52 ISO weeks: clamped
+        ("2025W52", "2026W52"),
+        ("20240229", "20250228"),
+        ("20251231", "20261231"),
+    ],
+)
+def test_next_year_is_the_same_period_one_year_later(code: str, expected: str):
+    assert P(code).next_year() == P(expected)
+
+
 def test_there_is_no_period_before_year_one_or_after_9999():
     with pytest.raises(ValueError):
         P("0001").prev()
@@ -129,6 +145,8 @@ def test_there_is_no_period_before_year_one_or_after_9999():
         P("0001Q1").last_year()
     with pytest.raises(ValueError):
         P("99991231").next()
+    with pytest.raises(ValueError):
+        P("9999Q1").next_year()
 
 
 @pytest.mark.parametrize(
@@ -334,3 +352,10 @@ def test_docstring_examples():
 
     assert result.failed == 0
     assert result.attempted > 0
+
+
+@given(st.builds(Period.containing, st.sampled_from(CALENDAR), dates))
+def test_next_year_undoes_last_year_for_calendar_periods(period: Period):
+    if (period.kind, period.number, period.day) == (D, 2, 29) or period.year == 1:
+        return  # 29 February and year 1 have no last-year period to come back from
+    assert period.last_year().next_year() == period

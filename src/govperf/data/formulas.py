@@ -122,9 +122,7 @@ def _offset(period: Period, offset: str, *, forward: bool = False) -> Period | N
             return period
         if offset == "prev":
             return period.next() if forward else period.prev()
-        if forward:
-            return Period(period.kind, period.year + 1, period.number, period.day)
-        return period.last_year()
+        return period.next_year() if forward else period.last_year()
     except ValueError:
         return None
 

@@ -264,29 +264,11 @@ class _Periods:
                 if offset == "prev":
                     other = period.prev() if back else period.next()
                 else:
-                    other = period.last_year() if back else _next_year(period)
+                    other = period.last_year() if back else period.next_year()
                 self._shift[key] = self.id(other.code)
             except ValueError:
                 self._shift[key] = -1
         return self._shift[key]
-
-
-def _next_year(period: Period) -> Period:
-    out = period
-    for _i in range(_per_year(period)):
-        out = out.next()
-    return out
-
-
-def _per_year(period: Period) -> int:
-    return {
-        PeriodKind.YEARLY: 1,
-        PeriodKind.SIX_MONTHLY: 2,
-        PeriodKind.QUARTERLY: 4,
-        PeriodKind.MONTHLY: 12,
-    }.get(period.kind, 0) or (
-        52 if period.kind is PeriodKind.WEEKLY else 365
-    )  # weeks and days: close enough for a neighbour that is looked up, never stored
 
 
 class _Keys:

@@ -287,6 +287,19 @@ class Period:
             return Period(self.kind, year, self.number, day)
         return Period(self.kind, year, self.number)
 
+    def next_year(self) -> Period:
+        """The same period one year later, as ``last_year`` goes back: 202503 → 202603;
+        W53 becomes W52 when the next ISO year has 52 weeks, 29 February 28 February."""
+        year = self.year + 1
+        if year > 9999:
+            raise ValueError(f"{self.code} 没有下年同期 / no year after {self.code}")
+        if self.kind is PeriodKind.WEEKLY:
+            return Period(self.kind, year, min(self.number, iso_weeks_in_year(year)))
+        if self.kind is PeriodKind.DAILY:
+            day = 28 if (self.number, self.day) == (2, 29) else self.day
+            return Period(self.kind, year, self.number, day)
+        return Period(self.kind, year, self.number)
+
     # -- roll-up -------------------------------------------------------------------
 
     def parent(self, kind: PeriodKind) -> Period:
