@@ -333,3 +333,25 @@ def test_a_run_queued_before_the_connector_was_disabled_is_closed_unread(
         "The connector was disabled before the run started.",
     )
     assert server.seen == []
+
+
+def test_the_owner_is_handed_over_to_someone_who_can_keep_connectors(org, server):
+    from tests.helpers import make_person
+
+    client = signed_in(org.office)
+    out = created(client, server.base)
+    url = f"{URL}/{out['id']}"
+    colleague = make_person("office2", ("perf_office", org.office_unit), name="绩效办二")
+    before = state()
+    # Nobody by that name, and someone who may not keep connectors: refused, located.
+    for name in ("nobody", org.edu_coord.username):
+        refused = patch(client, url, {"version": 1, "owner": name})
+        assert refused.status_code == 422, refused.content
+        assert refused.json()["details"][0]["field"] == "owner"
+    assert state() == before
+    handed = patch(client, url, {"version": 1, "owner": "OFFICE2"})
+    assert handed.status_code == 200, handed.content
+    assert handed.json()["owner"] == "office2"
+    assert Connector.objects.get().owner == colleague
+    entry = AuditEntry.objects.filter(action="data.connector.update").latest("pk")
+    assert json.loads(entry.before)["owner"] != json.loads(entry.after)["owner"]

@@ -78,3 +78,23 @@ def test_run_now_queues_a_run(org):
     page = client.get(reverse("data:connector", args=[connector.pk])).content.decode()
     assert "queued" in page
     assert signed_in(org.edu_coord).get(reverse("data:connectors")).status_code == 403
+
+
+def test_the_edit_page_hands_the_connector_to_another_office_member(org):
+    from tests.helpers import make_person
+
+    connector = Connector.objects.create(
+        name="stats", kind="http", owner=org.office, url=URL, field_map=FIELDS
+    )
+    colleague = make_person("office2", ("perf_office", org.office_unit), name="绩效办二")
+    client = signed_in(org.office)
+    page = client.get(reverse("data:connector_edit", args=[connector.pk])).content.decode()
+    assert "绩效办二 (office2)" in page
+    edit = reverse("data:connector_edit", args=[connector.pk])
+    assert client.post(edit, form_of(connector, owner=colleague.pk)).status_code == 302
+    connector.refresh_from_db()
+    assert (connector.owner, connector.version) == (colleague, 2)
+    # Left empty, the owner stays.
+    assert client.post(edit, form_of(connector, owner="")).status_code == 302
+    connector.refresh_from_db()
+    assert (connector.owner, connector.version) == (colleague, 3)

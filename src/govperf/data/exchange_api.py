@@ -273,11 +273,14 @@ def get_connector(request: HttpRequest, connector_id: int):
 )
 def update_connector(request: HttpRequest, connector_id: int, body: ConnectorPatch):
     """Only the fields sent change; ``version`` is the one you read (a newer one is 409).
-    ``is_active: false`` disables the connector (its schedule stops; its runs stay)."""
+    ``is_active: false`` disables the connector (its schedule stops; its runs stay);
+    ``owner`` hands it to another account that can manage connectors."""
     connector = services.get_connector(request.user, connector_id)
     sent = body.model_dump(mode="json", exclude_unset=True)
     version = sent.pop("version")
     fields = {name: value for name, value in sent.items() if value is not None}
+    if "owner" in fields:
+        fields["owner"] = services.connector_owner(fields["owner"])
     return services.save_connector(
         actor=request.user, fields=fields, connector=connector, expected_version=version
     )

@@ -8,11 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from govperf.core.forms import PersonChoiceField
 from govperf.data.exchange import connectors
 from govperf.data.exchange.mapping import KINDS
 from govperf.data.exchange.services import CONNECTOR_FIELDS
 from govperf.data.importing import FORMATS
 from govperf.data.models import CodeMapping, Connector
+from govperf.orgs.selectors import office_people
 
 FORMAT_CHOICES = [("", _("Detect from the file"))] + [(f, f) for f in FORMATS]
 EXPORT_CHOICES = [
@@ -75,6 +77,12 @@ class MappingFileForm(forms.Form):
 class ConnectorForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=pgettext_lazy("data", "Kind"), choices=Connector.Kind.choices)
+    owner = PersonChoiceField(
+        label=_("Owner"),
+        queryset=office_people().order_by("username"),
+        required=False,
+        help_text=_("Told when a run fails. Left empty: you, for a new connector."),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     minute = forms.CharField(label=_("Minute"), max_length=64, initial="0")
     hour = forms.CharField(label=_("Hour"), max_length=64, initial="2")
@@ -124,11 +132,14 @@ class ConnectorForm(forms.Form):
     def fields_for_service(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("version", None)
+        if data.get("owner") is None:
+            data.pop("owner", None)  # keeps the owner (a new connector's is its author)
         return data
 
     @staticmethod
     def initial_from(connector: Connector) -> dict:
-        out = {name: getattr(connector, name) for name in CONNECTOR_FIELDS if name != "owner"}
+        out = {name: getattr(connector, name) for name in CONNECTOR_FIELDS}
+        out["owner"] = connector.owner_id
         out["version"] = connector.version
         # Credentials are shown masked; sent back unchanged, the service keeps the stored ones.
         out["url"] = connectors.public_url(connector.url)

@@ -494,6 +494,11 @@ class ConnectorIn(InputSchema):
 class ConnectorPatch(InputSchema):
     version: StrictInt = Field(description="The version you read; a newer one is 409.")
     name: ConnectorName | None = None
+    owner: Annotated[StrictStr, Field(min_length=1, max_length=150)] | None = Field(
+        None,
+        description="The username of whoever is told when a run fails; they must be able to "
+        "manage connectors.",
+    )
     kind: ConnectorKind | None = None
     is_active: StrictBool | None = Field(None, description="false disables the schedule.")
     minute: Cron | None = None

@@ -281,10 +281,46 @@ def connector_snapshot(connector: Connector) -> dict[str, Any]:
     return state
 
 
+def connector_owner(username: str):
+    """The active account named ``username`` (any case), to own a connector; a located
+    error if there is none."""
+    from django.contrib.auth import get_user_model
+
+    found = get_user_model().objects.filter(username__iexact=username, is_active=True).first()
+    if found is None:
+        raise ValidationFailed(
+            _("The connector could not be saved."),
+            [
+                ErrorDetail(
+                    field="owner", value=username, message=_("No active account has this name.")
+                )
+            ],
+        )
+    return found
+
+
+def _can_own_connectors(user) -> bool:
+    return (
+        policy.can(user, Action.IMPORT_DATA)
+        and policy.unit_scope(user, Action.IMPORT_DATA).everything
+    )
+
+
 def _check_connector(data: dict[str, Any]) -> list[ErrorDetail]:
     errors = []
     if not str(data["name"]).strip():
         errors.append(ErrorDetail(field="name", message=_("A name is needed.")))
+    owner = data["owner"]
+    if owner is None or not owner.is_active or not _can_own_connectors(owner):
+        errors.append(
+            ErrorDetail(
+                field="owner",
+                value=getattr(owner, "username", None),
+                message=_(
+                    "The owner is told when a run fails and must be able to manage connectors."
+                ),
+            )
+        )
     errors += [
         ErrorDetail(
             field=name,
