@@ -183,40 +183,15 @@ def scheme_weights(request: HttpRequest, code: str, payload: WeightsIn):
         lower = [i.code for i in items if i.kind in ("lower_better", "deduction")]
     else:
         codes, lower = [c.code for c in spec.components], []
-    method = payload.method
-    if method == "ahp":
-        if payload.matrix is None:
-            raise ValidationFailed(
-                _("The weights could not be computed."),
-                [ErrorDetail(field="matrix", message=_("Give the pairwise comparison matrix."))],
-            )
-        result = weights.ahp_weights(payload.matrix, codes)
-    elif method == "equal":
-        result = weights.equal(codes)
-    elif method == "expert":
-        if not payload.vectors:
-            raise ValidationFailed(
-                _("The weights could not be computed."),
-                [ErrorDetail(field="vectors", message=_("Give the experts' weights."))],
-            )
-        result = weights.expert_average(payload.vectors, codes)
-    elif method in ("entropy", "critic"):
-        if not payload.component:
-            raise ValidationFailed(
-                _("The weights could not be computed."),
-                [
-                    ErrorDetail(
-                        field="component",
-                        message=_("Entropy and CRITIC weigh a component's indicators."),
-                    )
-                ],
-            )
-        result = weights.objective(method, scheme, codes, lower)
-    else:
-        raise ValidationFailed(
-            _("The weights could not be computed."),
-            [ErrorDetail(field="method", message=_("One of ahp, entropy, critic, equal, expert."))],
-        )
+    result = weights.by_method(
+        payload.method,
+        scheme,
+        codes,
+        lower,
+        of_component=bool(payload.component),
+        matrix=payload.matrix,
+        vectors=payload.vectors,
+    )
     return {
         "method": result.method,
         "weights": dict(zip(result.codes, result.points, strict=True)),

@@ -215,31 +215,20 @@ def scheme_weights(request: HttpRequest, pk: int, method: str) -> HttpResponse:
         error = ValidationFailed(_("Choose what to weigh."))
     else:
         try:
-            if method == "ahp":
-                form = AhpForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationFailed(_("Give the pairwise comparison matrix."))
-                result = weights.ahp_weights(
-                    weights.parse_matrix(form.cleaned_data["matrix"]), target["codes"]
-                )
-            elif method == "equal":
-                result = weights.equal(target["codes"])
-            elif method == "expert":
-                form = ExpertForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationFailed(_("Give the experts' weights."))
+            matrix = vectors = None
+            if method == "ahp" and (form := AhpForm(request.POST)).is_valid():
+                matrix = weights.parse_matrix(form.cleaned_data["matrix"])
+            if method == "expert" and (form := ExpertForm(request.POST)).is_valid():
                 vectors = weights.parse_matrix(form.cleaned_data["vectors"])
-                result = weights.expert_average(vectors, target["codes"])
-            elif method in ("entropy", "critic"):
-                if not target["value"]:
-                    raise ValidationFailed(
-                        _(
-                            "Entropy and CRITIC weigh indicators from their data; choose a component."
-                        )
-                    )
-                result = weights.objective(method, scheme, target["codes"], target.get("lower", []))
-            else:
-                raise ValidationFailed(_("Unknown weighting method."))
+            result = weights.by_method(
+                method,
+                scheme,
+                target["codes"],
+                target.get("lower", []),
+                of_component=bool(target["value"]),
+                matrix=matrix,
+                vectors=vectors,
+            )
         except ValidationFailed as exc:
             error = exc
     context = {

@@ -207,6 +207,42 @@ def objective(method: str, scheme: Scheme, codes: Sequence[str], lower: Sequence
     )
 
 
+def by_method(
+    method: str,
+    scheme: Scheme,
+    codes: Sequence[str],
+    lower: Sequence[str] = (),
+    *,
+    of_component: bool,
+    matrix: Sequence[Sequence[float]] | None = None,
+    vectors: Sequence[Sequence[float]] | None = None,
+) -> Weights:
+    """The weights of ``codes`` by ``method``, for the API and the page alike: what the
+    method needs and is not given is refused, naming the field. ``of_component``: the
+    codes are one component's indicators (entropy and CRITIC weigh only those, from data)."""
+
+    def refuse(field: str, message: str) -> ValidationFailed:
+        return ValidationFailed(
+            _("The weights could not be computed."), [ErrorDetail(field=field, message=message)]
+        )
+
+    if method == "ahp":
+        if matrix is None:
+            raise refuse("matrix", _("Give the pairwise comparison matrix."))
+        return ahp_weights(matrix, codes)
+    if method == "equal":
+        return equal(codes)
+    if method == "expert":
+        if not vectors:
+            raise refuse("vectors", _("Give the experts' weights."))
+        return expert_average(vectors, codes)
+    if method in ("entropy", "critic"):
+        if not of_component:
+            raise refuse("component", _("Entropy and CRITIC weigh a component's indicators."))
+        return objective(method, scheme, codes, lower)
+    raise refuse("method", _("One of ahp, entropy, critic, equal, expert."))
+
+
 @dataclass(frozen=True)
 class Interval:
     unit_id: int
