@@ -620,7 +620,7 @@ def time_all(p: Province, repeat: int, loop_units: int, seed: int) -> dict[str, 
             "loop_scores": lambda: loop_scores(*lists),
             "loop_lights": lambda: loop_lights(loop_actual),
         },
-        rounds=3,
+        rounds=5,
         block=repeat,
     )
     full = results["engine"]
@@ -722,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=6000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument(
-        "--repeat", type=int, default=9, help="back-to-back runs per figure in each of 3 rounds"
+        "--repeat", type=int, default=9, help="back-to-back runs per figure in each of 5 rounds"
     )
     parser.add_argument("--loop-units", type=int, default=300, help="units timed for the loop")
     parser.add_argument("--seed", type=int, default=2026)

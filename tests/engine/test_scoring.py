@@ -403,3 +403,13 @@ def test_an_update_far_outside_the_scores_seen_ranks_afresh() -> None:
     assert before.rank_keys.update(np.array([2]), np.array([1e9 + 85]), np.array([False])) is None
     far = before.update([2], bonus=[1e9])
     assert far.ranks == [3, 2, 1] and far.composite[2] == 85.0 + 1e9
+
+
+def test_a_copied_update_shares_no_array_that_a_later_in_place_one_writes() -> None:
+    first = simple([80.0, 90.0], bonus_cap=None)
+    second = first.update([0], values=[[85.0]])
+    second.update([1], veto=["重大安全生产事故"], bonus=[2.0], inplace=True)
+    assert first.vetoed.tolist() == [False, False]
+    assert first.inputs.vetoed.tolist() == [False, False]
+    assert first.inputs.bonus.tolist() == [0.0, 0.0]
+    assert first.bonus_applied.tolist() == [0.0, 0.0]

@@ -232,10 +232,18 @@ class EvaluationResult:
         )
         sub = _score_rows(self.scheme, sub_inputs)
 
+        def keep(full: np.ndarray) -> np.ndarray:
+            return full if inplace else full.copy()
+
         def splice(full: np.ndarray, part: np.ndarray) -> np.ndarray:
-            out = full if inplace else full.copy()
+            out = keep(full)
             out[idx] = part
             return out
+
+        # Bonus and veto not given are the stored ones: their rows need no writing.
+        unchanged = {"bonus_applied"} if bonus is None else set()
+        if veto is None:
+            unchanged.add("vetoed")
 
         inputs = UnitInputs(
             actual=splice(old.actual, sub_inputs.actual),
@@ -243,7 +251,7 @@ class EvaluationResult:
                 code: _splice_padded(old.panels[code], sub_inputs.panels[code], idx, inplace)
                 for code in old.panels
             },
-            bonus=splice(old.bonus, sub_inputs.bonus),
+            bonus=keep(old.bonus) if bonus is None else splice(old.bonus, sub_inputs.bonus),
             # Unchanged vetoes and levels keep their tuples: rebuilding them is not free.
             veto=old.veto if veto is None else _splice_tuple(old.veto, sub_inputs.veto, idx),
             levels={
@@ -258,10 +266,15 @@ class EvaluationResult:
                 },
             },
             complete=old.complete and sub_inputs.complete,
-            vetoed=old.vetoed if veto is None else splice(old.vetoed, sub_inputs.vetoed),
+            vetoed=keep(old.vetoed) if veto is None else splice(old.vetoed, sub_inputs.vetoed),
         )
         scores = _RowScores(
-            *(splice(getattr(self, name), getattr(sub, name)) for name in _ROW_FIELDS)
+            *(
+                keep(getattr(self, name))
+                if name in unchanged
+                else splice(getattr(self, name), getattr(sub, name))
+                for name in _ROW_FIELDS
+            )
         )
         # Only the changed units' grades before the quota can change: the others' are
         # their final grades with the quota's drop undone.
