@@ -1,7 +1,9 @@
 """Scoring engine benchmark: a synthetic province, ``python -m bench.engine``.
 
 6,000 units × 30 indicators × 12 months (2.16 M values), seeded. Measured in
-one run, each timing the median of several repeats:
+one run, each timing the median of several repeats, (a), (b), (c) and (e) taken
+in turn in five rounds so that every ratio compares figures of the same moments
+(a shared 2-core machine's speed drifts from second to second):
 
 (a) the engine: aggregate months per indicator by its time aggregate, score,
     sum by component, composite, grades with quota, group ranks, and lights;
