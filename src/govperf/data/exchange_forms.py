@@ -78,7 +78,7 @@ class ConnectorForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=pgettext_lazy("data", "Kind"), choices=Connector.Kind.choices)
     owner = PersonChoiceField(
-        label=_("Owner"),
+        label=pgettext_lazy("data", "Owner"),
         queryset=office_people().order_by("username"),
         required=False,
         help_text=_("Told when a run fails. Left empty: you, for a new connector."),
