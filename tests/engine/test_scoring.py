@@ -413,3 +413,9 @@ def test_a_copied_update_shares_no_array_that_a_later_in_place_one_writes() -> N
     assert first.inputs.vetoed.tolist() == [False, False]
     assert first.inputs.bonus.tolist() == [0.0, 0.0]
     assert first.bonus_applied.tolist() == [0.0, 0.0]
+
+
+def test_an_update_of_no_rows_changes_nothing() -> None:
+    before = simple([80.0, 90.0])
+    after = before.update([])
+    assert after.composite.tolist() == [80.0, 90.0] and after.ranks == [2, 1]
