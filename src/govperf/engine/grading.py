@@ -173,6 +173,8 @@ class RankKeys:
 
     sorted_keys: IntArray
     unit_keys: IntArray
+    # The groups' ids, ascending, in the key's top bits: the least key each group can have.
+    group_floors: IntArray
     scale: float
     top: int
     tick_bits: int
@@ -182,9 +184,11 @@ class RankKeys:
     def build(
         cls, scores: FloatArray, group_ids: IntArray | None, vetoed: BoolArray, decimals: int
     ) -> RankKeys | None:
-        """Keys of 1-D ``scores`` rounded to ``decimals``; None if they would not fit 62 bits."""
+        """Keys of 1-D ``scores`` rounded to ``decimals``; None if they cannot be packed
+        (more than 62 bits, or a negative group id)."""
         n = len(scores)
-        if n == 0 or not np.isfinite(scores).all():
+        groups = np.zeros(n, np.int64) if group_ids is None else np.asarray(group_ids, np.int64)
+        if n == 0 or not np.isfinite(scores).all() or groups.min() < 0:
             return None
         scale = 10.0**decimals
         ticks = np.rint(scores * scale)
@@ -192,29 +196,30 @@ class RankKeys:
         room = max(high - low, 10.0 * scale)
         tick_bits = int(high - low + 2 * room + 1).bit_length()
         index_bits = max(1, (n - 1).bit_length())
-        groups = np.zeros(n, np.int64) if group_ids is None else np.asarray(group_ids, np.int64)
+        used = np.bincount(groups) > 0
+        if not used.all():  # ids 0..g-1 (as Units gives them) index the groups' starts
+            groups = (np.cumsum(used) - 1)[groups]
         classes = groups * 2 + vetoed
         if int(classes.max()).bit_length() + tick_bits + index_bits > 62:
             return None
         top = int(high + room)
         unit_keys = _pack(classes, ticks, np.arange(n), top, tick_bits, index_bits)
-        return cls(np.sort(unit_keys), unit_keys, scale, top, tick_bits, index_bits)
+        floors = np.arange(int(groups.max()) + 1) << (1 + tick_bits + index_bits)
+        return cls(np.sort(unit_keys), unit_keys, floors, scale, top, tick_bits, index_bits)
 
     def ranks(self) -> IntArray:
         """Competition ranks of every unit, read off the sorted keys: a unit's rank is
         where its run of equal scores starts, less where its group starts, plus one."""
         n = len(self.sorted_keys)
+        group_start = self.sorted_keys.searchsorted(self.group_floors)[
+            self.sorted_keys >> (self.tick_bits + self.index_bits + 1)
+        ]
         value = self.sorted_keys >> self.index_bits  # all but the index: equal when tied
-        group = value >> (self.tick_bits + 1)
-        new_group = np.empty(n, bool)
         new_run = np.empty(n, bool)
-        new_group[:1] = new_run[:1] = True
-        np.not_equal(group[1:], group[:-1], out=new_group[1:])
+        new_run[:1] = True
         np.not_equal(value[1:], value[:-1], out=new_run[1:])
-        pos = np.arange(n)
-        group_start = pos * new_group
-        run_start = pos * new_run
-        np.maximum.accumulate(group_start, out=group_start)
+        run_start = np.arange(n)
+        run_start *= new_run
         np.maximum.accumulate(run_start, out=run_start)
         run_start -= group_start
         run_start += 1
@@ -248,8 +253,8 @@ class RankKeys:
         return RankKeys(merged, unit_keys, *self._packing)
 
     @property
-    def _packing(self) -> tuple[float, int, int, int]:
-        return self.scale, self.top, self.tick_bits, self.index_bits
+    def _packing(self) -> tuple[IntArray, float, int, int, int]:
+        return self.group_floors, self.scale, self.top, self.tick_bits, self.index_bits
 
 
 def _pack(
