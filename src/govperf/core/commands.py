@@ -1,12 +1,13 @@
-"""What the import/export commands share: reading the file, the acting account, the
-one JSON document printed on failure (exit 1)."""
+"""What the import/export commands share: reading the file, the acting account, checking
+and applying an import, the one JSON document printed on failure (exit 1)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from django.core.management.base import CommandError
 
@@ -51,3 +52,26 @@ def fail(stdout, errors: list[dict]) -> NoReturn:
     """Print ``{"errors": [...]}`` and exit 1."""
     stdout.write(json.dumps({"errors": errors}, ensure_ascii=False))
     sys.exit(1)
+
+
+def check_and_apply(
+    stdout, plan: Callable[[], Any], apply: Callable[[Any], Any], *, dry_run: bool
+) -> tuple[Any, Any]:
+    """An import as the pages and the API run it: ``plan()`` checks the file, and unless it
+    is refused or ``dry_run``, ``apply(checked)`` writes it. A refusal prints the located
+    errors and exits 1. Returns (the checked plan, what ``apply`` returned or None)."""
+    with _cli_audit():
+        try:
+            checked = plan()
+            applied = apply(checked) if checked.ok and not dry_run else None
+        except DomainError as exc:
+            fail(stdout, error_details(exc))
+    if not checked.ok:
+        fail(stdout, [d.as_dict() for d in checked.errors])
+    return checked, applied
+
+
+def _cli_audit():
+    from govperf.audit import context
+
+    return context.using(context.AuditContext(via="cli"))

@@ -3,12 +3,13 @@ office's code mappings and connectors."""
 
 from typing import Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import Field
 
+from govperf.core.http import attachment
 from govperf.core.pagination import Pagination
 from govperf.core.schemas import ERRORS, ErrorDetailOut, InputSchema
 from govperf.data import conf, exporting
@@ -184,9 +185,7 @@ def export(request: HttpRequest, filters: Query[ExportFilter]):
         period=filters.period,
         indicator=filters.indicator,
     )
-    response = HttpResponse(result.data, content_type=result.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-    return response
+    return attachment(result.data, result.content_type, result.filename)
 
 
 @router.get("/data/mappings", response={200: list[MappingOut], **ERRORS}, summary="Code mappings")

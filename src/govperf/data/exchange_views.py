@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from govperf.core.errors import ValidationFailed
 from govperf.core.forms import apply_errors
+from govperf.core.http import attachment
 from govperf.data import exporting
 from govperf.data.exchange import jobs, services
 from govperf.data.exchange.mapping import parse_file
@@ -126,9 +127,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            response = HttpResponse(export.data, content_type=export.content_type)
-            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-            return response
+            return attachment(export.data, export.content_type, export.filename)
     return render(request, "data/exchange/export.html", _context(request, form=form))
 
 

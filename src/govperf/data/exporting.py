@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from govperf.core.errors import ErrorDetail, NotFound, ValidationFailed
+from govperf.core.http import CSV, XLSX
 from govperf.core.tabular import neutralise, write_csv, write_xlsx
 from govperf.data import validation
 from govperf.data.exchange import dhis2
@@ -25,14 +26,13 @@ from govperf.data.locks import values_inside
 from govperf.engine.periods import Period
 
 EXPORT_FORMATS = ("csv", "xlsx", "template-xlsx", "template-csv", "dhis2-json", "dhis2-csv")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": CSV,
     "xlsx": XLSX,
     "template-xlsx": XLSX,
-    "template-csv": "text/csv; charset=utf-8",
+    "template-csv": CSV,
     "dhis2-json": "application/json",
-    "dhis2-csv": "text/csv; charset=utf-8",
+    "dhis2-csv": CSV,
 }
 EXTENSIONS = {
     "csv": "csv",

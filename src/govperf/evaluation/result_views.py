@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from govperf.core.errors import DomainError, NotFound, ValidationFailed
 from govperf.core.forms import apply_errors, flash_error
+from govperf.core.http import XLSX, attachment
 from govperf.evaluation import exports, selectors, services
 from govperf.evaluation.forms import AppealForm, DecisionForm
 from govperf.evaluation.models import Appeal, ResultSet
@@ -212,19 +213,13 @@ def unit_result(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 # --- exports -----------------------------------------------------------------------------------
 
 
-def _attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @login_required
 def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     rs = selectors.get_set(request.user, pk)
     data = exports.results_xlsx(request.user, rs)
-    return _attachment(
+    return attachment(
         data,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX,
         f"results-{rs.round_id}-v{rs.number}.xlsx",
     )
 
@@ -233,9 +228,9 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def export_indicators_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     rs = selectors.get_set(request.user, pk)
     data = exports.indicators_xlsx(request.user, rs)
-    return _attachment(
+    return attachment(
         data,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX,
         f"indicators-{rs.round_id}-v{rs.number}.xlsx",
     )
 
@@ -244,14 +239,14 @@ def export_indicators_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     rs = selectors.get_set(request.user, pk)
     data = exports.results_pdf(request, rs)
-    return _attachment(data, "application/pdf", f"results-{rs.round_id}-v{rs.number}.pdf")
+    return attachment(data, "application/pdf", f"results-{rs.round_id}-v{rs.number}.pdf")
 
 
 @login_required
 def export_unit_pdf(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     rs = selectors.get_set(request.user, pk)
     data = exports.unit_pdf(request, rs, unit_pk)
-    return _attachment(data, "application/pdf", f"result-{rs.round_id}-v{rs.number}-{unit_pk}.pdf")
+    return attachment(data, "application/pdf", f"result-{rs.round_id}-v{rs.number}-{unit_pk}.pdf")
 
 
 # --- appeals -----------------------------------------------------------------------------------

@@ -4,13 +4,14 @@ write needs the performance office's MANAGE_LIBRARY."""
 
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from govperf.core.errors import ErrorDetail, ValidationFailed
+from govperf.core.http import CSV, XLSX, attachment
 from govperf.core.pagination import Pagination
 from govperf.core.schemas import ERRORS
 from govperf.indicators import importing, selectors, services
@@ -163,7 +164,6 @@ def import_indicators(request: HttpRequest, file: File[UploadedFile], dry_run: b
     return {"dry_run": dry_run, **plan.summary(), "changes": changes}
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_RESPONSE = {
     "responses": {
         200: {
@@ -184,12 +184,10 @@ FILE_RESPONSE = {
     openapi_extra=FILE_RESPONSE,
 )
 def export_indicators(request: HttpRequest, format: Literal["xlsx", "csv"] = "xlsx"):
+    filename = f"govperf-indicators.{format}"
     if format == "csv":
-        response = HttpResponse(importing.export_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(importing.export_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="govperf-indicators.{format}"'
-    return response
+        return attachment(importing.export_csv(), CSV, filename)
+    return attachment(importing.export_workbook(), XLSX, filename)
 
 
 @router.get(
@@ -200,9 +198,7 @@ def export_indicators(request: HttpRequest, format: Literal["xlsx", "csv"] = "xl
 )
 def indicator_template(request: HttpRequest):
     policy.require(request.user, Action.MANAGE_LIBRARY)
-    response = HttpResponse(importing.template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="govperf-indicator-template.xlsx"'
-    return response
+    return attachment(importing.template_workbook(), XLSX, "govperf-indicator-template.xlsx")
 
 
 # --- indicators ---------------------------------------------------------------------------

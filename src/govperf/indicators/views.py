@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from govperf.core.errors import NotFound, ValidationFailed
 from govperf.core.forms import apply_errors
+from govperf.core.http import CSV, XLSX, attachment
 from govperf.indicators import importing, selectors, services
 from govperf.indicators.forms import (
     ImportForm,
@@ -35,7 +36,6 @@ from govperf.orgs.policy import Action
 
 V = IndicatorVersion
 PAGE_SIZE = 25
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _int_or_none(value) -> int | None:
@@ -494,9 +494,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, Action.MANAGE_LIBRARY)
-    response = HttpResponse(importing.template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="govperf-indicators-template.xlsx"'
-    return response
+    return attachment(importing.template_workbook(), XLSX, "govperf-indicators-template.xlsx")
 
 
 @login_required
@@ -505,9 +503,7 @@ def export(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in ("xlsx", "csv"):
         raise NotFound(_("Unknown format."))
+    filename = f"govperf-indicators.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(importing.export_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(importing.export_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="govperf-indicators.{fmt}"'
-    return response
+        return attachment(importing.export_csv(), CSV, filename)
+    return attachment(importing.export_workbook(), XLSX, filename)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from govperf.accounts import services as account_services
 from govperf.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from govperf.core.forms import apply_errors
+from govperf.core.http import XLSX, attachment
 from govperf.orgs import importing, policy, selectors, services
 from govperf.orgs.forms import (
     GroupForm,
@@ -527,9 +528,4 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ("units", "people"):
         raise NotFound(_("Unknown template."))
     policy.require(request.user, Action.MANAGE_UNITS if kind == "units" else Action.MANAGE_PEOPLE)
-    response = HttpResponse(
-        importing.template_workbook(kind),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="govperf-{kind}-template.xlsx"'
-    return response
+    return attachment(importing.template_workbook(kind), XLSX, f"govperf-{kind}-template.xlsx")

@@ -1,7 +1,7 @@
 """API: cycles, goals, targets, plans and their items, workflow actions, comments, the
 checker and roll-up checks, import; and the public comment endpoints."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 
 from govperf.audit import context as audit_context
 from govperf.core.errors import ErrorDetail, ValidationFailed
+from govperf.core.http import XLSX, attachment
 from govperf.core.pagination import Pagination
 from govperf.core.schemas import ERRORS, ErrorOut
 from govperf.indicators.models import Indicator, Tag
@@ -757,7 +758,6 @@ def put_checker_setting(request: HttpRequest, code: str, payload: CheckerSetting
 # --- import ----------------------------------------------------------------------------------------
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_RESPONSE = {
     "responses": {
         200: {
@@ -776,11 +776,8 @@ XLSX_RESPONSE = {
 )
 def export_plan(request: HttpRequest, plan_id: int):
     plan = selectors.get_plan(request.user, plan_id)
-    response = HttpResponse(importing.export_plan(plan), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="govperf-plan-{plan.unit.code}-{plan.cycle.code}.xlsx"'
-    )
-    return response
+    filename = f"govperf-plan-{plan.unit.code}-{plan.cycle.code}.xlsx"
+    return attachment(importing.export_plan(plan), XLSX, filename)
 
 
 @router.get(
@@ -791,9 +788,7 @@ def export_plan(request: HttpRequest, plan_id: int):
 )
 def plan_import_template(request: HttpRequest):
     policy.require(request.user, Action.EDIT_PLAN)
-    response = HttpResponse(importing.template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="govperf-plan-template.xlsx"'
-    return response
+    return attachment(importing.template_workbook(), XLSX, "govperf-plan-template.xlsx")
 
 
 @router.post(

@@ -14,13 +14,12 @@ from django.views.decorators.http import require_POST
 
 from govperf.core.errors import Conflict, NotFound, ValidationFailed
 from govperf.core.forms import apply_errors
+from govperf.core.http import XLSX, attachment
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
 from govperf.plans import checker, importing, selectors, services
 from govperf.plans.forms import CycleForm, ImportForm
 from govperf.plans.models import CheckerSetting
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -164,16 +163,11 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, Action.EDIT_PLAN)
-    response = HttpResponse(importing.template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="govperf-plan-template.xlsx"'
-    return response
+    return attachment(importing.template_workbook(), XLSX, "govperf-plan-template.xlsx")
 
 
 @login_required
 def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.get_plan(request.user, pk)
-    response = HttpResponse(importing.export_plan(plan), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="govperf-plan-{plan.unit.code}-{plan.cycle.code}.xlsx"'
-    )
-    return response
+    filename = f"govperf-plan-{plan.unit.code}-{plan.cycle.code}.xlsx"
+    return attachment(importing.export_plan(plan), XLSX, filename)

@@ -12,8 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from govperf.audit import context
-from govperf.core.commands import error_details, fail, find_account, read_file
-from govperf.core.errors import DomainError
+from govperf.core.commands import check_and_apply, find_account, read_file
 from govperf.indicators import importing
 from govperf.indicators.models import Indicator
 from govperf.orgs.roles import Role
@@ -58,14 +57,11 @@ class Command(BaseCommand):
             default_role=Role.PERF_OFFICE,
             missing="no active performance-office account; name one with --user",
         )
-        try:
-            plan = importing.plan_file(actor=actor, data=data, filename=path.name)
-            if plan.ok and not dry_run:
-                summary = importing.apply_plan(actor=actor, plan=plan, filename=path.name)
-            else:
-                summary = plan.summary()
-        except DomainError as exc:
-            fail(self.stdout, error_details(exc))
-        if not plan.ok:
-            fail(self.stdout, [d.as_dict() for d in plan.errors])
+        plan, applied = check_and_apply(
+            self.stdout,
+            lambda: importing.plan_file(actor=actor, data=data, filename=path.name),
+            lambda plan: importing.apply_plan(actor=actor, plan=plan, filename=path.name),
+            dry_run=dry_run,
+        )
+        summary = applied or plan.summary()
         self.stdout.write(json.dumps({"dry_run": dry_run, **summary}, ensure_ascii=False))

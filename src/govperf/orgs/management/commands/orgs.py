@@ -13,9 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from govperf.audit import context
-from govperf.core.commands import error_details, fail, find_account, read_file
-from govperf.core.errors import DomainError
+from govperf.core.commands import check_and_apply, find_account, read_file
 from govperf.orgs import importing
 from govperf.orgs.roles import Role
 
@@ -53,21 +51,19 @@ class Command(BaseCommand):
             missing="no active system administrator; create one with `govperf createadmin`",
         )
         dry_run = options["dry_run"]
-        passwords: list[tuple[str, str]] = []
-        with context.using(context.AuditContext(via="cli")):
-            try:
-                plan = importing.plan_file(actor=actor, kind=kind, data=data, filename=path.name)
-                if plan.ok and not dry_run:
-                    if kind == "units":
-                        importing.apply_units(actor=actor, plan=plan, filename=path.name)
-                    else:
-                        _summary, passwords = importing.apply_people(
-                            actor=actor, plan=plan, filename=path.name
-                        )
-            except DomainError as exc:
-                fail(self.stdout, error_details(exc))
-        if not plan.ok:
-            fail(self.stdout, [d.as_dict() for d in plan.errors])
+
+        def apply(plan) -> list[tuple[str, str]]:
+            if kind == "units":
+                importing.apply_units(actor=actor, plan=plan, filename=path.name)
+                return []
+            return importing.apply_people(actor=actor, plan=plan, filename=path.name)[1]
+
+        plan, passwords = check_and_apply(
+            self.stdout,
+            lambda: importing.plan_file(actor=actor, kind=kind, data=data, filename=path.name),
+            apply,
+            dry_run=dry_run,
+        )
         out = {"dry_run": dry_run, "kind": kind, **plan.summary()}
         if passwords:
             out["initial_passwords"] = [{"username": u, "password": p} for u, p in passwords]
