@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from govperf.engine.grading import (
     NO_GRADE,
+    QuotaTally,
     RankKeys,
     apply_quota,
     assign_grades,
@@ -156,12 +157,17 @@ def test_updated_rank_keys_rank_as_keys_built_afresh(units, data) -> None:
         scores[rows] = [data.draw(st.integers(-5000, 15000)) / 100 for _ in rows]
         vetoed[rows] = [data.draw(st.booleans()) for _ in rows]
         assert keys is not None
-        keys = keys.update(rows, scores[rows], vetoed[rows])
-        if keys is None:
+        expected = competition_rank(scores, groups, vetoed).tolist()
+        updated = keys.update(rows, scores[rows], vetoed[rows], keys.ranks())
+        if updated is None:
             keys = RankKeys.build(scores, groups, vetoed, 2)
             assert keys is not None
+        else:
+            keys, ranks = updated
+            # The ranks brought up to date from the old ones are those of a new sort.
+            assert ranks is not None and ranks.tolist() == expected
         assert (np.diff(keys.sorted_keys) > 0).all()
-        assert keys.ranks().tolist() == competition_rank(scores, groups, vetoed).tolist()
+        assert keys.ranks().tolist() == expected
 
 
 def test_a_score_outside_the_packing_is_refused_by_an_update() -> None:
@@ -174,3 +180,48 @@ def test_a_score_outside_the_packing_is_refused_by_an_update() -> None:
 
 def test_scores_too_wide_to_pack_have_no_rank_keys() -> None:
     assert RankKeys.build(np.array([1e15, 0.0]), None, np.array([False, False]), 6) is None
+
+
+@given(
+    st.lists(st.integers(-3000, 12000), min_size=1, max_size=60),
+    st.integers(0, 60),
+    st.sampled_from([0, 1, 2]),
+    st.data(),
+)
+def test_a_quota_counted_in_ticks_cuts_where_the_partition_does(
+    ticks: list[int], seats: int, decimals: int, data: st.DataObject
+) -> None:
+    # Composites as rounding gives them (ticks ÷ 10^decimals): counting them per tick
+    # must find the same cut as searching for it, ties and negative scores included,
+    # and so must the counts an update adjusts.
+    scale = 10.0**decimals
+    composite = np.array(ticks, dtype=float) / scale
+    grades = np.where(composite >= 0, 0, 1)
+    tally = QuotaTally.build(composite, grades == 0, decimals)
+    for _ in range(3):
+        searched = apply_quota(composite, grades, 0, seats)
+        counted = apply_quota(composite, grades, 0, seats, tally=tally)
+        assert counted[0].tolist() == searched[0].tolist()
+        assert counted[1].tolist() == searched[1].tolist()
+        rows = np.array(
+            data.draw(st.lists(st.sampled_from(range(len(ticks))), unique=True)), dtype=np.intp
+        )
+        new = np.array(data.draw(st.lists(st.integers(-3000, 12000), min_size=len(rows),
+                                          max_size=len(rows))), dtype=float) / scale  # fmt: skip
+        new_grades = np.where(new >= 0, 0, 1)
+        updated = tally and tally.update(composite[rows], grades[rows] == 0, new, new_grades == 0)
+        composite[rows], grades[rows] = new, new_grades
+        # Outside the counts, or with no members before, the tally is made afresh.
+        tally = updated or QuotaTally.build(composite, grades == 0, decimals)
+        if tally is not None:
+            assert tally.members == int((grades == 0).sum())
+
+
+def test_a_quota_over_a_wide_span_of_ticks_is_searched_not_counted() -> None:
+    # 4 decimals over 0–1e6: too many ticks to count, so the cut is searched for.
+    composite = np.array([1e6, 0.0001, 500000.1234, 500000.1234, 3.0])
+    grades = np.zeros(5, np.int64)
+    assert QuotaTally.build(composite, grades == 0, 4) is None
+    new, dropped = apply_quota(composite, grades, 0, 2)
+    assert dropped.tolist() == [False, True, True, True, True]
+    assert new.tolist() == [0, 1, 1, 1, 1]

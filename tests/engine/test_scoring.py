@@ -324,6 +324,37 @@ def test_an_incremental_update_equals_a_full_run(case, data) -> None:
         assert np.array_equal(getattr(updated, name), getattr(full, name)), name
 
 
+@settings(max_examples=40, deadline=None)
+@given(case=cases(), data=st.data())
+def test_a_chain_of_in_place_updates_equals_full_runs(case, data) -> None:
+    """Each update starts from the last one's ranking and quota counts (the changed
+    units' vetoes too), never from a full run: every step must still equal one. The
+    grades are set low so that the quota (25 %) has more members than seats, and the
+    composites whole so that their few ticks are counted (``QuotaTally``)."""
+    _, units, values, social, leader, bonus, veto = case
+    low = [{**grade, "min": grade["min"] // 3} for grade in GRADES]
+    scheme = parse_scheme({**HANGZHOU, "missing": "zero", "grades": low, "precision": 0})
+    case = (scheme, units, values, social, leader, bonus, veto)
+    n = len(units)
+    values, bonus, veto = values.copy(), list(bonus), list(veto)
+    result = _run(case)
+    for _ in range(3):
+        new_values = np.abs(np.array(data.draw(values_matrix)))
+        count = min(len(new_values), n)
+        rows = data.draw(st.lists(st.integers(0, n - 1), unique=True, min_size=1, max_size=count))
+        new_values = new_values[: len(rows)]
+        new_bonus = [data.draw(st.floats(-5, 10)) for _ in rows]
+        new_veto = [data.draw(st.sampled_from([None, "否决"])) for _ in rows]
+        result = result.update(
+            rows, values=new_values, bonus=new_bonus, veto=new_veto, inplace=True
+        )
+        for k, i in enumerate(rows):
+            values[i], bonus[i], veto[i] = new_values[k], new_bonus[k], new_veto[k]
+        full = _run((scheme, units, values, social, leader, bonus, veto))
+        for name in ARRAYS:
+            assert np.array_equal(getattr(result, name), getattr(full, name)), name
+
+
 WIDE = {
     "grades": GRADES,
     "missing": "zero",
@@ -391,6 +422,15 @@ def test_an_in_place_update_shares_its_arrays_with_the_old_result() -> None:
     copied = after.update([1], values=[[70.0]])
     assert copied.composite.tolist() == [95.0, 70.0]
     assert after.composite.tolist() == [95.0, 90.0]
+
+
+def test_a_result_updated_in_place_cannot_be_updated_again() -> None:
+    # Its arrays hold the new rows while its ranking and quota are the old ones.
+    before = simple([80.0, 90.0])
+    after = before.update([0], values=[[95.0]], inplace=True)
+    with pytest.raises(ValueError, match="updated in place"):
+        before.update([1], values=[[70.0]])
+    assert after.update([1], values=[[70.0]], inplace=True).ranks == [1, 2]
 
 
 def test_an_update_far_outside_the_scores_seen_ranks_afresh() -> None:

@@ -37,12 +37,19 @@ def assign_grades(composite: FloatArray, mins: FloatArray, vetoed: BoolArray) ->
 
 
 def apply_quota(
-    composite: FloatArray, grade_idx: IntArray, quota_idx: int, seats: int
+    composite: FloatArray,
+    grade_idx: IntArray,
+    quota_idx: int,
+    seats: int,
+    *,
+    tally: QuotaTally | None = None,
 ) -> tuple[IntArray, BoolArray]:
     """Keep at most ``seats`` units in grade ``quota_idx``, highest composites first.
 
     Units tied at the cut all drop; those who drop take the next grade.
     Returns the new grade indices and a mask of the units that dropped.
+    ``tally``, the grade's members counted per score (``QuotaTally``), finds the
+    cut faster than searching the composites for it.
 
     Examples
     --------
@@ -50,16 +57,77 @@ def apply_quota(
     (array([0, 1, 1, 1]), array([False,  True,  True, False]))
     """
     members = grade_idx == quota_idx
-    candidates = composite[members]
-    if len(candidates) <= seats:
+    if (np.count_nonzero(members) if tally is None else tally.members) <= seats:
         return grade_idx.astype(np.int64), np.zeros(len(grade_idx), dtype=bool)
     # The first unit past the seats sets the cut: everyone at or below it drops, which
-    # also drops anyone tied with it inside the seats. A partition finds it in O(n).
-    past = len(candidates) - seats - 1  # the (seats + 1)-th highest, counted from below
-    candidates.partition(past)  # a fresh array: partitioned in place
-    cut = candidates[past]
+    # also drops anyone tied with it inside the seats.
+    if tally is not None:
+        cut = tally.cut(seats)
+    else:
+        candidates = composite[members]
+        past = len(candidates) - seats - 1  # the (seats + 1)-th highest, from below
+        candidates.partition(past)  # a fresh array: partitioned in place
+        cut = float(candidates[past])
     dropped = members & (composite <= cut)
     return (grade_idx + dropped).astype(np.int64, copy=False), dropped
+
+
+@dataclass(frozen=True)
+class QuotaTally:
+    """The quota grade's members counted per score, so that the cut is counted off
+    rather than searched for, and an update adjusts the counts of the changed units
+    instead of counting every unit again.
+
+    Scores are rounded composites, whole numbers of ticks (10^-decimals): ``counts[k]``
+    is how many members score ``top - k`` ticks. The counts leave room around the
+    scores seen, so that changed scores usually fall inside them.
+    """
+
+    counts: IntArray
+    top: int
+    scale: float
+    members: int
+
+    @classmethod
+    def build(cls, composite: FloatArray, members: BoolArray, decimals: int) -> QuotaTally | None:
+        """The tally of ``composite`` (rounded to ``decimals``) where ``members``; None
+        when there are none, or their scores span too many ticks to count cheaply."""
+        scale = 10.0**decimals
+        ticks = np.rint(composite[members] * scale)
+        if not len(ticks):
+            return None
+        low, high = float(ticks.min()), float(ticks.max())
+        room = max(high - low, 10.0 * scale)
+        if high - low + 2 * room > 4 * len(composite) + 4096:
+            return None
+        top = high + room
+        counts = np.bincount((top - ticks).astype(np.intp), minlength=int(top - low + room) + 1)
+        return cls(counts, int(top), scale, len(ticks))
+
+    def update(
+        self,
+        old_composite: FloatArray,
+        old_members: BoolArray,
+        new_composite: FloatArray,
+        new_members: BoolArray,
+    ) -> QuotaTally | None:
+        """The tally after some units' composites and membership change from old to
+        new; None when a new member's score falls outside the counts (tally afresh)."""
+        new = self.top - np.rint(new_composite[new_members] * self.scale)
+        size = len(self.counts)
+        if len(new) and not (new.min() >= 0 and new.max() < size):  # NaN fails both
+            return None
+        old = self.top - np.rint(old_composite[old_members] * self.scale)
+        counts = self.counts + np.bincount(new.astype(np.intp), minlength=size)
+        counts -= np.bincount(old.astype(np.intp), minlength=size)
+        return QuotaTally(counts, self.top, self.scale, self.members + len(new) - len(old))
+
+    def cut(self, seats: int) -> float:
+        """The (seats + 1)-th highest score of more than ``seats`` members: the tick at
+        which the members counted from the top first pass the seats, as the float that
+        rounding gives for it (ticks ÷ 10^decimals)."""
+        at_or_above = np.cumsum(self.counts)
+        return (self.top - int(at_or_above.searchsorted(seats + 1))) / self.scale
 
 
 def competition_rank(
@@ -208,29 +276,46 @@ class RankKeys:
         return cls(np.sort(unit_keys), unit_keys, floors, scale, top, tick_bits, index_bits)
 
     def ranks(self) -> IntArray:
-        """Competition ranks of every unit, read off the sorted keys: a unit's rank is
-        where its run of equal scores starts, less where its group starts, plus one."""
-        n = len(self.sorted_keys)
-        group_start = self.sorted_keys.searchsorted(self.group_floors)[
-            self.sorted_keys >> (self.tick_bits + self.index_bits + 1)
-        ]
-        value = self.sorted_keys >> self.index_bits  # all but the index: equal when tied
+        """Competition ranks of every unit, read off the sorted keys.
+
+        Along the sorted keys a rank steps only where a run of equal scores starts: by
+        the previous run's length, or back to 1 where a group starts. So the ranks are
+        a running sum of those steps, placed at the runs' starts (a running sum is
+        several times cheaper in NumPy than the running maximum of the starts).
+        """
+        keys = self.sorted_keys
+        n = len(keys)
+        value = keys >> self.index_bits  # all but the index: equal when tied
         new_run = np.empty(n, bool)
         new_run[:1] = True
         np.not_equal(value[1:], value[:-1], out=new_run[1:])
-        run_start = np.arange(n)
-        run_start *= new_run
-        np.maximum.accumulate(run_start, out=run_start)
-        run_start -= group_start
-        run_start += 1
+        starts = np.flatnonzero(new_run)
+        step = np.zeros(n, np.int64)
+        step[0] = 1
+        step[starts[1:]] = np.diff(starts)
+        # Every group's first key starts a run (the group is in its bits). There the
+        # rank falls back to 1 from the previous run's, which is that run's start less
+        # its group's start, plus one.
+        group_starts = keys.searchsorted(self.group_floors)
+        later = group_starts[1:][group_starts[1:] < n]
+        if len(later):
+            previous_run = starts[starts.searchsorted(later) - 1]
+            earlier = group_starts[group_starts.searchsorted(later) - 1]
+            step[later] = earlier - previous_run
+        np.cumsum(step, out=step)
         ranks = np.empty(n, np.int64)
-        ranks[self.sorted_keys & ((1 << self.index_bits) - 1)] = run_start
+        ranks[keys & ((1 << self.index_bits) - 1)] = step
         return ranks
 
     def update(
-        self, rows: npt.NDArray[np.intp], scores: FloatArray, vetoed: BoolArray
-    ) -> RankKeys | None:
-        """The keys after units ``rows`` take new ``scores`` and veto flags; None when a
+        self,
+        rows: npt.NDArray[np.intp],
+        scores: FloatArray,
+        vetoed: BoolArray,
+        ranks: IntArray | None = None,
+    ) -> tuple[RankKeys, IntArray | None] | None:
+        """The keys after units ``rows`` take new ``scores`` and veto flags, and, given
+        the ``ranks`` these keys had, the new ranks (written into ``ranks``); None when a
         new score falls outside the packing (rank afresh then)."""
         below = self.top - np.rint(scores * self.scale)
         # NaN fails both comparisons.
@@ -250,7 +335,36 @@ class RankKeys:
         merged = self.sorted_keys.copy()
         merged[self.sorted_keys.searchsorted(old)] = new
         merged.sort(kind="stable")
-        return RankKeys(merged, unit_keys, *self._packing)
+        keys = RankKeys(merged, unit_keys, *self._packing)
+        return keys, None if ranks is None else keys._reranked(rows, old, new, ranks)
+
+    def _reranked(
+        self, rows: npt.NDArray[np.intp], old: IntArray, new: IntArray, ranks: IntArray
+    ) -> IntArray:
+        """``ranks`` (as they were before units ``rows`` changed their keys from ``old``
+        to ``new``) brought up to date in place, without ranking every unit again.
+
+        Another unit's rank counts the units of its group that score higher: it gains
+        one for every changed unit now above it and loses one for every one that was.
+        Along the sorted keys, "above it" holds from the first key past the changed
+        key's score to its group's end, so the gains and losses are steps at those
+        places (the group's end cancels: a unit keeps its group), and their running
+        sum is each sorted unit's change of rank.
+        """
+        keys, n, index = self.sorted_keys, len(self.sorted_keys), (1 << self.index_bits) - 1
+        # Keys whose score is tied with a key k run from k with its index cleared to k
+        # with its index bits all set: the first key past them is the first above that.
+        past_new = keys.searchsorted(new | index, side="right")
+        change = np.bincount(past_new, minlength=n + 1)
+        change -= np.bincount(keys.searchsorted(old | index, side="right"), minlength=n + 1)
+        change = np.cumsum(change[:n], out=change[:n])
+        ranks[keys & index] += change
+        # The changed units themselves: one plus the keys of their group scoring higher,
+        # the keys from their group's floor to their own score's first.
+        group = new >> (self.tick_bits + self.index_bits + 1)
+        ranks[rows] = keys.searchsorted(new & ~index) - keys.searchsorted(self.group_floors[group])
+        ranks[rows] += 1
+        return ranks
 
     @property
     def _packing(self) -> tuple[IntArray, float, int, int, int]:

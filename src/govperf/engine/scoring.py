@@ -28,6 +28,7 @@ from govperf.engine.aggregation import aggregate_checked, panel_scores, weighted
 from govperf.engine.errors import ErrorList, describe
 from govperf.engine.grading import (
     NO_GRADE,
+    QuotaTally,
     RankKeys,
     apply_quota,
     assign_grades,
@@ -167,8 +168,12 @@ class EvaluationResult:
     grade_index: IntArray
     quota_dropped: BoolArray
     rank: IntArray
-    # The ranking's sorted keys, which let ``update`` re-rank without sorting again.
+    # The ranking's sorted keys and the quota grade's tally, which let ``update``
+    # re-rank and find the quota's cut without going over every unit again.
     rank_keys: RankKeys | None = field(default=None, repr=False, compare=False)
+    quota_tally: QuotaTally | None = field(default=None, repr=False, compare=False)
+    # Set by an in-place update: this result's arrays then hold the new result's rows.
+    spent: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def grades(self) -> list[str | None]:
@@ -207,8 +212,12 @@ class EvaluationResult:
         code left out). The result equals a full ``evaluate`` of the new inputs.
         The per-unit arrays are copied first unless ``inplace``: then this
         result's arrays are overwritten and shared with the one returned, which
-        saves copying a province's arrays when the old result is discarded anyway.
+        saves copying a province's arrays when the old result is discarded anyway;
+        it cannot be updated again (``ValueError``), as its arrays no longer match
+        its ranking and quota.
         """
+        if self.spent:
+            raise ValueError("this result was updated in place: update the result it returned")
         idx = np.asarray(rows, dtype=np.intp)
         picked = idx.tolist()
         distinct = len(set(picked)) == len(picked)
@@ -231,6 +240,23 @@ class EvaluationResult:
             vetoed=old.vetoed[idx] if veto is None else None,
         )
         sub = _score_rows(self.scheme, sub_inputs)
+        # Only the changed units' grades before the quota can change: the others' are
+        # their final grades with the quota's drop undone.
+        grades = self.grade_index - self.quota_dropped
+        sub_grades = assign_grades(sub.composite, self.scheme.grade_mins, sub.vetoed)
+        quota = self.scheme.quota_index
+        tally = self.quota_tally and self.quota_tally.update(
+            self.composite[idx], grades[idx] == quota, sub.composite, sub_grades == quota
+        )
+        grades[idx] = sub_grades
+        # The ranks are brought up to date from a copy: like the grades and keys, they
+        # stay this result's even in place (an in-place update may be repeated on it).
+        ranked = self.rank_keys and self.rank_keys.update(
+            idx, sub.composite, sub.vetoed, self.rank.copy()
+        )
+        rank_keys, rank = ranked or (None, None)
+        if inplace:
+            object.__setattr__(self, "spent", True)
 
         def keep(full: np.ndarray) -> np.ndarray:
             return full if inplace else full.copy()
@@ -276,12 +302,16 @@ class EvaluationResult:
                 for name in _ROW_FIELDS
             )
         )
-        # Only the changed units' grades before the quota can change: the others' are
-        # their final grades with the quota's drop undone.
-        grades = self.grade_index - self.quota_dropped
-        grades[idx] = assign_grades(sub.composite, self.scheme.grade_mins, sub.vetoed)
-        keys = self.rank_keys and self.rank_keys.update(idx, sub.composite, sub.vetoed)
-        return _finish(self.scheme, self.units, inputs, scores, grades, keys)
+        return _finish(
+            self.scheme,
+            self.units,
+            inputs,
+            scores,
+            grades=grades,
+            quota_tally=tally,
+            rank_keys=rank_keys,
+            rank=rank,
+        )
 
 
 def evaluate(
@@ -666,25 +696,31 @@ def _finish(
     units: Units,
     inputs: UnitInputs,
     scores: _RowScores,
+    *,
     grades: IntArray | None = None,
+    quota_tally: QuotaTally | None = None,
     rank_keys: RankKeys | None = None,
+    rank: IntArray | None = None,
 ) -> EvaluationResult:
     """The cross-unit stage: grades, quota and ranks on the rounded composite.
 
-    ``grades`` (before the quota) and ``rank_keys``, when an update already has them,
-    spare computing them again for every unit.
+    ``grades`` (before the quota), ``quota_tally``, ``rank_keys`` and ``rank``, when an
+    update already has them, spare computing them again for every unit.
     """
     if grades is None:
         grades = assign_grades(scores.composite, scheme.grade_mins, scores.vetoed)
-    if scheme.quota is not None and scheme.quota_index is not None:
+    quota = scheme.quota_index
+    if scheme.quota is not None and quota is not None:
+        if quota_tally is None:
+            quota_tally = QuotaTally.build(scores.composite, grades == quota, scheme.precision)
         grades, dropped = apply_quota(
-            scores.composite, grades, scheme.quota_index, scheme.quota.seats(len(units))
+            scores.composite, grades, quota, scheme.quota.seats(len(units)), tally=quota_tally
         )
     else:
         dropped = np.zeros(len(units), dtype=bool)
     if scheme.ranking == "none":
         rank = np.zeros(len(units), dtype=np.int64)
-    else:
+    elif rank is None:
         groups = units.group_ids if scheme.ranking == "group" else None
         if rank_keys is None:
             rank_keys = RankKeys.build(scores.composite, groups, scores.vetoed, scheme.precision)
@@ -694,7 +730,15 @@ def _finish(
             else competition_rank(scores.composite, groups, scores.vetoed)
         )
     return EvaluationResult(
-        scheme, units, inputs, *_row_arrays(scores), grades, dropped, rank, rank_keys
+        scheme,
+        units,
+        inputs,
+        *_row_arrays(scores),
+        grades,
+        dropped,
+        rank,
+        rank_keys,
+        quota_tally,
     )
 
 
