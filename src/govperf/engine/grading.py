@@ -358,7 +358,7 @@ class RankKeys:
         change = np.bincount(past_new, minlength=n + 1)
         change -= np.bincount(keys.searchsorted(old | index, side="right"), minlength=n + 1)
         change = np.cumsum(change[:n], out=change[:n])
-        ranks[keys & index] += change
+        np.add.at(ranks, keys & index, change)  # cheaper than a gather, add and scatter
         # The changed units themselves: one plus the keys of their group scoring higher,
         # the keys from their group's floor to their own score's first.
         group = new >> (self.tick_bits + self.index_bits + 1)
