@@ -178,3 +178,4 @@ def server():
     httpd.base = f"http://127.0.0.1:{httpd.server_port}"
     yield httpd
     httpd.shutdown()
+    httpd.server_close()

@@ -5,9 +5,7 @@ through on each path with its warning."""
 from __future__ import annotations
 
 import json
-import threading
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -23,24 +21,10 @@ TOO_MANY = "1500"  # ENR at most 1000
 
 
 @pytest.fixture
-def source():
+def source(server):
     body = json.dumps([{"ind": "ENR", "org": "edu", "pe": "202603", "val": TOO_MANY}]).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/values"
-    httpd.shutdown()
+    server.routes["/values"] = (200, "application/json", body)
+    return f"{server.base}/values"
 
 
 def rule(lib, severity: str) -> ValidationRule:

@@ -344,8 +344,9 @@ class RankKeys:
         """``ranks`` (as they were before units ``rows`` changed their keys from ``old``
         to ``new``) brought up to date in place, without ranking every unit again.
 
-        Another unit's rank counts the units of its group that score higher: it gains
-        one for every changed unit now above it and loses one for every one that was.
+        An unchanged unit's rank counts the units of its group that score higher: it
+        gains one for every changed unit now above it and loses one for every one that
+        was.
         Along the sorted keys, "above it" holds from the first key past the changed
         key's score to its group's end, so the gains and losses are steps at those
         places (the group's end cancels: a unit keeps its group), and their running
@@ -354,8 +355,7 @@ class RankKeys:
         keys, n, index = self.sorted_keys, len(self.sorted_keys), (1 << self.index_bits) - 1
         # Keys whose score is tied with a key k run from k with its index cleared to k
         # with its index bits all set: the first key past them is the first above that.
-        past_new = keys.searchsorted(new | index, side="right")
-        change = np.bincount(past_new, minlength=n + 1)
+        change = np.bincount(keys.searchsorted(new | index, side="right"), minlength=n + 1)
         change -= np.bincount(keys.searchsorted(old | index, side="right"), minlength=n + 1)
         change = np.cumsum(change[:n], out=change[:n])
         np.add.at(ranks, keys & index, change)  # cheaper than a gather, add and scatter

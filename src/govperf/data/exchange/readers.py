@@ -11,6 +11,7 @@ refused: both hide what the cell really says.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import zipfile
@@ -113,6 +114,13 @@ class Sheet:
             yield from zip(numbers, rows, strict=True)
 
 
+def _release(text: io.TextIOWrapper) -> None:
+    """Hand the caller's stream back: a text wrapper collected while still attached would
+    close it (with a ResourceWarning), and the stream is the caller's to close."""
+    with contextlib.suppress(ValueError):  # detached already
+        text.detach()
+
+
 def csv_sheet(stream: IO[bytes]) -> Sheet:
     encoding = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
@@ -120,21 +128,24 @@ def csv_sheet(stream: IO[bytes]) -> Sheet:
 
     def chunks() -> Iterator[Chunk]:
         start = 1
-        while True:
-            try:
-                # csv.reader makes one record per row (a quoted line break stays inside its cell).
-                rows = list(islice(reader, CHUNK))
-            except csv.Error as exc:
-                raise ValidationFailed(
-                    _("The CSV file is malformed."),
-                    [ErrorDetail(row=reader.line_num, message=str(exc))],
-                ) from exc
-            if not rows:
-                return
-            yield list(range(start, start + len(rows))), rows
-            start += len(rows)
+        try:
+            while True:
+                try:
+                    # csv.reader makes one record per row (a quoted line break stays in its cell).
+                    rows = list(islice(reader, CHUNK))
+                except csv.Error as exc:
+                    raise ValidationFailed(
+                        _("The CSV file is malformed."),
+                        [ErrorDetail(row=reader.line_num, message=str(exc))],
+                    ) from exc
+                if not rows:
+                    return
+                yield list(range(start, start + len(rows))), rows
+                start += len(rows)
+        finally:
+            _release(text)
 
-    return Sheet(chunks=chunks(), merged=[], close=text.detach)
+    return Sheet(chunks=chunks(), merged=[], close=lambda: _release(text))
 
 
 def xlsx_sheet(stream: IO[bytes]) -> Sheet:
@@ -186,13 +197,16 @@ def json_document(stream: IO[bytes]):
     import json
 
     encoding = detect_encoding(stream)
+    text = io.TextIOWrapper(stream, encoding=encoding)
     try:
-        return json.load(io.TextIOWrapper(stream, encoding=encoding))
+        return json.load(text)
     except json.JSONDecodeError as exc:
         raise ValidationFailed(
             _("The file is not valid JSON."),
             [ErrorDetail(field="file", row=exc.lineno, column=str(exc.colno), message=exc.msg)],
         ) from exc
+    finally:
+        _release(text)
 
 
 class RowStream:
