@@ -137,3 +137,25 @@ def test_a_document_type_declaration_is_refused():
     book = open_workbook(io.BytesIO(buf.getvalue()))
     with pytest.raises(XlsxError):
         book.merged()
+
+
+def test_csv_and_json_readers_leave_the_callers_stream_open() -> None:
+    # Their text wrappers are handed back, not left for the collector, which would close
+    # the stream under its owner (with a ResourceWarning).
+    import gc
+    import io
+
+    from govperf.data.exchange.readers import csv_sheet, json_document
+
+    stream = io.BytesIO("指标,值\nENR,1\n".encode())
+    sheet = csv_sheet(stream)
+    assert list(sheet.rows()) == [(1, ["指标", "值"]), (2, ["ENR", "1"])]
+    sheet.close()
+    del sheet
+    gc.collect()
+    assert not stream.closed and stream.seek(0) == 0
+
+    stream = io.BytesIO(b'{"dataValues": []}')
+    assert json_document(stream) == {"dataValues": []}
+    gc.collect()
+    assert not stream.closed and stream.read() == b""
