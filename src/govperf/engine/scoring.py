@@ -240,6 +240,15 @@ class EvaluationResult:
             vetoed=old.vetoed[idx] if veto is None else None,
         )
         sub = _score_rows(self.scheme, sub_inputs)
+
+        def keep(full: np.ndarray) -> np.ndarray:
+            return full if inplace else full.copy()
+
+        def splice(full: np.ndarray, part: np.ndarray) -> np.ndarray:
+            out = keep(full)
+            out[idx] = part
+            return out
+
         # Only the changed units' grades before the quota can change: the others' are
         # their final grades with the quota's drop undone.
         grades = self.grade_index - self.quota_dropped
@@ -249,22 +258,12 @@ class EvaluationResult:
             self.composite[idx], grades[idx] == quota, sub.composite, sub_grades == quota
         )
         grades[idx] = sub_grades
-        # The ranks are brought up to date from a copy: like the grades and keys, they
-        # stay this result's even in place (an in-place update may be repeated on it).
         ranked = self.rank_keys and self.rank_keys.update(
-            idx, sub.composite, sub.vetoed, self.rank.copy()
+            idx, sub.composite, sub.vetoed, keep(self.rank)
         )
         rank_keys, rank = ranked or (None, None)
         if inplace:
             object.__setattr__(self, "spent", True)
-
-        def keep(full: np.ndarray) -> np.ndarray:
-            return full if inplace else full.copy()
-
-        def splice(full: np.ndarray, part: np.ndarray) -> np.ndarray:
-            out = keep(full)
-            out[idx] = part
-            return out
 
         # Bonus and veto not given are the stored ones: their rows need no writing.
         unchanged = {"bonus_applied"} if bonus is None else set()
