@@ -148,18 +148,6 @@ def run_engine(p: Province) -> tuple[EvaluationResult, Lights]:
     return result, p.light_plan.lights(result.inputs.actual)
 
 
-def run_incremental(
-    p: Province, before: tuple[EvaluationResult, Lights], rows: np.ndarray, new_rows: np.ndarray
-) -> tuple[EvaluationResult, Lights]:
-    """Re-score ``rows`` in place (the old result is discarded) and redo their lights."""
-    result = before[0].update(rows, values=new_rows, inplace=True)
-    part = p.light_plan.lights(result.inputs.actual[rows])
-    lights = before[1]
-    for name in ("ratio", "light", "far_ahead"):
-        getattr(lights, name)[rows] = getattr(part, name)
-    return result, lights
-
-
 class Corrections:
     """Corrections of the same units applied in turn to the latest result, as a caller
     keeps only the newest: the new values, then the old ones back, and so on, so that
@@ -172,8 +160,13 @@ class Corrections:
         self.applied = 0
 
     def __call__(self) -> tuple[EvaluationResult, Lights]:
-        values = self.values[self.applied % 2]
-        self.latest = run_incremental(self.p, self.latest, self.rows, values)
+        """Re-score the rows in place (the old result is spent) and redo their lights."""
+        before, lights = self.latest
+        result = before.update(self.rows, values=self.values[self.applied % 2], inplace=True)
+        part = self.p.light_plan.lights(result.inputs.actual[self.rows])
+        for name in ("ratio", "light", "far_ahead"):
+            getattr(lights, name)[self.rows] = getattr(part, name)
+        self.latest = result, lights
         self.applied += 1
         return self.latest
 

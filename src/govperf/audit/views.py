@@ -6,7 +6,7 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from govperf.audit.models import AuditEntry
 from govperf.audit.services import current_head
 from govperf.audit.tasks import VERIFY_ACTION
 from govperf.audit.verify import verify_chain
+from govperf.core.http import attachment
 from govperf.orgs import policy
 from govperf.orgs.policy import Action
 
@@ -65,12 +66,12 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def head_export(request: HttpRequest) -> JsonResponse:
+def head_export(request: HttpRequest) -> HttpResponse:
     """The newest (seq, hash), to keep somewhere else: a later cut-off tail no longer matches it."""
     policy.require(request.user, Action.VIEW_AUDIT)
     body = {**current_head().as_dict(), "exported_at": timezone.now().isoformat()}
-    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
-    response["Content-Disposition"] = (
-        f'attachment; filename="govperf-audit-head-{body["seq"]}.json"'
+    return attachment(
+        json.dumps(body, ensure_ascii=False),
+        "application/json",
+        f"govperf-audit-head-{body['seq']}.json",
     )
-    return response

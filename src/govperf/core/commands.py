@@ -71,6 +71,29 @@ def check_and_apply(
     return checked, applied
 
 
+def import_and_report(
+    stdout,
+    plan_file: Callable[..., Any],
+    apply: Callable[..., Any],
+    *,
+    actor,
+    data: bytes,
+    filename: str,
+    dry_run: bool,
+) -> None:
+    """An import whose plan summarises itself: ``plan_file`` and ``apply`` (an app's
+    importing functions) run through ``check_and_apply``, then the counts are printed as
+    ``{"dry_run": …, …}`` — what applying returned, or the checked plan's summary."""
+    plan, applied = check_and_apply(
+        stdout,
+        lambda: plan_file(actor=actor, data=data, filename=filename),
+        lambda checked: apply(actor=actor, plan=checked, filename=filename),
+        dry_run=dry_run,
+    )
+    summary = applied or plan.summary()
+    stdout.write(json.dumps({"dry_run": dry_run, **summary}, ensure_ascii=False))
+
+
 def _cli_audit():
     from govperf.audit import context
 

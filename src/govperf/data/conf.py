@@ -31,6 +31,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from govperf.core.env import env_int
+from govperf.core.http import XLSX
 
 # Evidence types: extension → the content type it is served as.
 EVIDENCE_TYPES = {
@@ -38,7 +39,7 @@ EVIDENCE_TYPES = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
     "png": "image/png",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX,
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "csv": "text/csv",
 }

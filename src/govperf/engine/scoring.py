@@ -708,8 +708,9 @@ def _finish(
     """
     if grades is None:
         grades = assign_grades(scores.composite, scheme.grade_mins, scores.vetoed)
-    quota = scheme.quota_index
-    if scheme.quota is not None and quota is not None:
+    if scheme.quota is not None:
+        quota = scheme.quota_index
+        assert quota is not None  # set exactly when there is a quota
         if quota_tally is None:
             quota_tally = QuotaTally.build(scores.composite, grades == quota, scheme.precision)
         grades, dropped = apply_quota(

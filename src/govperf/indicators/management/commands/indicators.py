@@ -11,8 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from govperf.audit import context
-from govperf.core.commands import check_and_apply, find_account, read_file
+from govperf.core.commands import find_account, import_and_report, read_file
 from govperf.indicators import importing
 from govperf.indicators.models import Indicator
 from govperf.orgs.roles import Role
@@ -34,11 +33,10 @@ class Command(BaseCommand):
         exp.add_argument("file", help="Ends in .xlsx or .csv.")
 
     def handle(self, *args, **options):
-        with context.using(context.AuditContext(via="cli")):
-            if options["subcommand"] == "export":
-                self._export(Path(options["file"]))
-            else:
-                self._import(Path(options["file"]), options["dry_run"], options.get("user"))
+        if options["subcommand"] == "export":
+            self._export(Path(options["file"]))
+        else:
+            self._import(Path(options["file"]), options["dry_run"], options.get("user"))
 
     def _export(self, path: Path) -> None:
         if path.suffix.lower() not in (".xlsx", ".csv"):
@@ -57,11 +55,12 @@ class Command(BaseCommand):
             default_role=Role.PERF_OFFICE,
             missing="no active performance-office account; name one with --user",
         )
-        plan, applied = check_and_apply(
+        import_and_report(
             self.stdout,
-            lambda: importing.plan_file(actor=actor, data=data, filename=path.name),
-            lambda plan: importing.apply_plan(actor=actor, plan=plan, filename=path.name),
+            importing.plan_file,
+            importing.apply_plan,
+            actor=actor,
+            data=data,
+            filename=path.name,
             dry_run=dry_run,
         )
-        summary = applied or plan.summary()
-        self.stdout.write(json.dumps({"dry_run": dry_run, **summary}, ensure_ascii=False))

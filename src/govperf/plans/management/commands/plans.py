@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from govperf.core.commands import check_and_apply, find_account, read_file
+from govperf.core.commands import find_account, import_and_report, read_file
 from govperf.plans import importing
 from govperf.plans.models import Plan
 
@@ -61,11 +61,12 @@ class Command(BaseCommand):
     def _import(self, path: Path, username: str, dry_run: bool) -> None:
         data = read_file(path)
         actor = find_account(username)
-        plan, applied = check_and_apply(
+        import_and_report(
             self.stdout,
-            lambda: importing.plan_file(actor=actor, data=data, filename=path.name),
-            lambda plan: importing.apply_import(actor=actor, plan=plan, filename=path.name),
+            importing.plan_file,
+            importing.apply_import,
+            actor=actor,
+            data=data,
+            filename=path.name,
             dry_run=dry_run,
         )
-        summary = applied or plan.summary()
-        self.stdout.write(json.dumps({"dry_run": dry_run, **summary}, ensure_ascii=False))
